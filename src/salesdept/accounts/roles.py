@@ -1,0 +1,104 @@
+"""The roles (岗位) of DOMAIN.md, defined in code. Each role is a group of the same name whose
+permissions are kept equal to this table after every migrate. Later capabilities add their
+permissions here; names that do not exist yet are skipped until their app is migrated."""
+
+from dataclasses import dataclass, field
+
+from django.utils.translation import gettext_lazy as _
+
+from .scope import Scope
+
+READ_PLATFORM = {
+    "accounts.view_region",
+    "accounts.view_team",
+    "accounts.view_user",
+}
+
+
+@dataclass(frozen=True)
+class Role:
+    label: str
+    scope: Scope
+    permissions: frozenset = field(default_factory=frozenset)
+    description: str = ""
+
+
+def _perms(*groups) -> frozenset:
+    out: set[str] = set()
+    for g in groups:
+        out |= set(g)
+    return frozenset(out)
+
+
+ROLES: dict[str, Role] = {
+    "director": Role(
+        _("Director"), Scope.ALL, _perms(READ_PLATFORM, {"audit.view_audit_trail"}),
+        _("Sees the whole department; approves large contracts, plans and write-offs."),
+    ),
+    "manager": Role(
+        _("Sales manager"), Scope.TEAM, _perms(READ_PLATFORM),
+        _("Sees their team; assigns work and approves within their authority."),
+    ),
+    "supervisor": Role(
+        _("Sales supervisor"), Scope.TEAM, _perms(READ_PLATFORM),
+        _("Sees their team's process, training and assessment."),
+    ),
+    "salesperson": Role(
+        _("Salesperson"), Scope.OWN, _perms(READ_PLATFORM),
+        _("Sees only their own customers, leads and documents."),
+    ),
+    "regional_manager": Role(
+        _("Regional manager"), Scope.REGION, _perms(READ_PLATFORM),
+        _("Sees their region's customers, dealers and figures."),
+    ),
+    "clerk": Role(
+        _("Back-office clerk"), Scope.ALL, _perms(READ_PLATFORM),
+        _("Registers contracts, prepares shipments and invoices, archives documents."),
+    ),
+    "warehouse_keeper": Role(
+        _("Warehouse keeper"), Scope.ALL, _perms(READ_PLATFORM),
+        _("Stock moves, stock cards and stocktakes."),
+    ),
+    "finance": Role(
+        _("Finance"), Scope.ALL, _perms(READ_PLATFORM),
+        _("Invoices, payments and ledgers."),
+    ),
+    "auditor": Role(
+        _("Auditor"), Scope.ALL, _perms(READ_PLATFORM, {"audit.view_audit_trail"}),
+        _("Reads everything, changes nothing."),
+    ),
+    "admin": Role(
+        _("Administrator"), Scope.ALL,
+        _perms(
+            READ_PLATFORM,
+            {
+                "accounts.add_user", "accounts.change_user",
+                "accounts.add_team", "accounts.change_team",
+                "accounts.add_region", "accounts.change_region",
+                "auth.view_group",
+            },
+        ),
+        _("Users, roles and master data."),
+    ),
+}
+
+
+def sync_roles(apps=None) -> None:
+    """Create the role groups and set their permissions to exactly what ROLES says."""
+    from django.apps import apps as global_apps
+
+    apps = apps or global_apps
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    known = {
+        f"{app}.{codename}": pk
+        for pk, app, codename in Permission.objects.values_list("pk", "content_type__app_label", "codename")
+    }
+    for name, role in ROLES.items():
+        group, _created = Group.objects.get_or_create(name=name)
+        group.permissions.set([known[p] for p in sorted(role.permissions) if p in known])
+
+
+def sync_roles_after_migrate(sender, **kwargs) -> None:
+    # Runs after each app's permissions were created, so the last app leaves every role complete.
+    sync_roles()

@@ -1,0 +1,85 @@
+"""X1: the one rule for which rows a user may see. Every selector, page, API list, export and
+report starts from `visible(qs, user)` (or `qs.visible_to(user)`).
+
+A model declares the paths the rule follows:
+    SCOPE = {"own": "owner", "team": "owner__team", "region": "customer__region"}
+or SCOPE = None for master data every signed-in user may read."""
+
+import enum
+
+from django.db import models
+from django.db.models import Q, QuerySet
+
+
+class Scope(enum.IntEnum):
+    """How far a user sees; a user with several roles gets the widest."""
+
+    NONE = 0
+    OWN = 1
+    TEAM = 2
+    REGION = 3
+    ALL = 4
+
+
+def scope_of(user) -> Scope:
+    from .roles import ROLES
+
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return Scope.NONE
+    if not hasattr(user, "_scope"):
+        scopes = [ROLES[name].scope for name in user.role_names if name in ROLES]
+        if user.is_superuser:
+            scopes.append(Scope.ALL)
+        user._scope = max(scopes, default=Scope.NONE)
+    return user._scope
+
+
+def region_subtree(region_id: int) -> list[int]:
+    """The region and every region below it."""
+    from .models import Region
+
+    children: dict[int | None, list[int]] = {}
+    for pk, parent in Region.objects.values_list("pk", "parent_id"):
+        children.setdefault(parent, []).append(pk)
+    found, todo = [], [region_id]
+    while todo:
+        pk = todo.pop()
+        found.append(pk)
+        todo.extend(children.get(pk, []))
+    return found
+
+
+def scope_filter(model, user) -> Q | None:
+    """The condition `user`'s rows satisfy, or None for "every row"; Q(pk__in=[]) for none."""
+    paths = getattr(model, "SCOPE", None)
+    scope = scope_of(user)
+    if scope == Scope.NONE:
+        return Q(pk__in=[])
+    if paths is None or scope == Scope.ALL:
+        return None
+    own = Q(**{paths["own"]: user.pk})
+    if scope == Scope.REGION:
+        if user.region_id is None:
+            return own
+        return Q(**{f"{paths['region']}__in": region_subtree(user.region_id)}) | own
+    if scope == Scope.TEAM:
+        if user.team_id is None:
+            return own
+        return Q(**{paths["team"]: user.team_id}) | own
+    return own
+
+
+def visible(qs, user) -> QuerySet:
+    """Rows of `qs` (a manager or queryset) that `user` may see."""
+    qs = qs.all()
+    condition = scope_filter(qs.model, user)
+    return qs if condition is None else qs.filter(condition).distinct()
+
+
+def is_visible(obj, user) -> bool:
+    return visible(type(obj)._default_manager.filter(pk=obj.pk), user).exists()
+
+
+class ScopedQuerySet(models.QuerySet):
+    def visible_to(self, user) -> QuerySet:
+        return visible(self, user)

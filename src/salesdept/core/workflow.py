@@ -1,0 +1,87 @@
+"""Document states and their legal moves (X2). Each document lists its moves in TRANSITIONS;
+`apply` checks and performs one, and logs it. An illegal move raises — it is never skipped."""
+
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from . import review
+from .errors import refusal
+from .events import log
+from .models import Status
+
+
+@dataclass(frozen=True)
+class Transition:
+    source: frozenset
+    target: str
+    permission: str = ""  # "" = whoever may change this kind of document
+    review: bool = False  # a review step: the document's route says who; the preparer never
+    needs_reason: bool = False  # a comment is required (reject)
+    starts_round: bool = False  # submit: a fresh review round; earlier approvals stop counting
+
+
+def standard_transitions(*, cancel_from=(Status.DRAFT,)) -> dict[str, Transition]:
+    """draft → submitted → approved, or back to draft with a reason; cancel before approval."""
+    return {
+        "submit": Transition(frozenset({Status.DRAFT}), Status.SUBMITTED, starts_round=True),
+        "approve": Transition(frozenset({Status.SUBMITTED}), Status.APPROVED, review=True),
+        "reject": Transition(frozenset({Status.SUBMITTED}), Status.DRAFT, review=True, needs_reason=True),
+        "cancel": Transition(frozenset(cancel_from), Status.CANCELLED),
+    }
+
+
+def change_permission(doc) -> str:
+    return f"{doc._meta.app_label}.change_{doc._meta.model_name}"
+
+
+def _refusal(doc, t: Transition, user) -> str | None:
+    if doc.status not in t.source:
+        return "invalid_transition"
+    if t.review:
+        return review.refusal(doc, user)
+    if not user.is_active or not user.has_perm(t.permission or change_permission(doc)):
+        return "not_permitted"
+    return None
+
+
+def allowed_actions(doc, user) -> list[str]:
+    """What `user` may do next with `doc`; page buttons and the API's `actions` field use this."""
+    return [name for name, t in doc.TRANSITIONS.items() if _refusal(doc, t, user) is None]
+
+
+def apply(doc, action: str, *, by, note: str = "") -> bool:
+    """Perform `action` on `doc` (locked by the caller, inside its transaction) or raise
+    DomainError. Returns True when the status changed — False for an approval step that
+    leaves further steps to others."""
+    t = doc.TRANSITIONS.get(action)
+    if t is None:
+        raise refusal("unknown_action", status=400)
+    if code := _refusal(doc, t, by):
+        status = {"not_permitted": 403, "not_your_step": 403}.get(code, 409)
+        raise refusal(code, status=status)
+    note = (note or "").strip()
+    if t.needs_reason and not note:
+        raise refusal("reason_required", status=400, fields={"note": refusal("reason_required").message})
+    if action == "approve" and not review.approve_step(doc, by=by, note=note):
+        return False
+    before = doc.status
+    doc.status = t.target
+    fields = ["status", "updated_at"]
+    if t.starts_round:
+        doc.review_round += 1
+        doc.submitted_at = timezone.now()
+        fields += ["review_round", "submitted_at"]
+    doc.save(update_fields=fields)
+    log(doc, action, by=by, before=before, note=note)
+    return True
+
+
+def check_editable(doc, *, by, version: int | None = None) -> None:
+    """Refuse an edit of a document that is past editing, or saved from a stale copy."""
+    if doc.status not in doc.EDITABLE_STATES:
+        raise refusal("read_only")
+    if not by.has_perm(change_permission(doc)):
+        raise refusal("not_permitted", status=403)
+    if version is not None and version != doc.version:
+        raise refusal("stale_version", extra={"current_version": doc.version})

@@ -1,0 +1,16 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from .api import api
+
+urlpatterns = [
+    path("", include("salesdept.web.urls")),
+    path("accounts/", include("salesdept.accounts.urls")),
+    path("audit/", include("salesdept.audit.urls")),
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+]
+
+handler404 = "salesdept.web.views.page_not_found"
+handler403 = "salesdept.web.views.permission_denied"
+handler500 = "salesdept.web.views.server_error"

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ExampleAppConfig(AppConfig):
+    name = "tests.exampleapp"
+    label = "exampleapp"
