@@ -1,23 +1,191 @@
-"""The `salesdept` command."""
+"""The `salesdept` command: demo, serve, migrate, createadmin, manage, bench.
+
+Settings are read from the environment when Django starts, so each command sets what it needs
+(SALESDEPT_HOME, DATABASE_URL, …) before `_django()`. `bench` never starts Django in this process:
+it works in a temporary folder through child processes.
+
+Output is English: this is an operator's tool, like Django's own management commands; the web
+pages and the API are the translated surfaces.
+"""
 
 import argparse
+import json
 import os
 import sys
+from pathlib import Path
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8000
+DEMO_MARKER = "demo-loaded.json"
+DEMO_DATABASE = "salesdept.sqlite3"
 
 
-def _django(settings_module: str = "salesdept.settings") -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", settings_module)
+def _home() -> Path:
+    return Path(os.environ.get("SALESDEPT_HOME") or Path.home() / ".salesdept").expanduser().resolve()
+
+
+def _django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "salesdept.settings")
     import django
 
     django.setup()
 
 
-def cmd_manage(args) -> int:
-    _django()
-    from django.core.management import execute_from_command_line
+def _say(message: str = "") -> None:
+    print(message, flush=True)
 
-    execute_from_command_line(["salesdept manage", *args.rest])
+
+def _fail(message: str, code: int = 2) -> int:
+    print(f"salesdept: {message}", file=sys.stderr, flush=True)
+    return code
+
+
+def _collectstatic() -> None:
+    from django.core.management import call_command
+
+    call_command("collectstatic", interactive=False, verbosity=0)
+
+
+def _gunicorn(*, host: str, port: int, workers: int, accesslog: str | None) -> None:
+    """Serve the Django application with a real gunicorn (pre-forked sync workers)."""
+    from django.core.wsgi import get_wsgi_application
+    from django.db import connections
+    from gunicorn.app.base import BaseApplication
+
+    application = get_wsgi_application()
+    connections.close_all()  # never share a database connection across fork()
+    bind = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    options = {
+        "bind": bind,
+        "workers": max(1, workers),
+        "timeout": 60,
+        "graceful_timeout": 10,
+        "accesslog": accesslog,
+        "errorlog": "-",
+        "loglevel": "warning",
+        "proc_name": "salesdept",
+        "forwarded_allow_ips": os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
+    }
+
+    class Server(BaseApplication):
+        def load_config(self):
+            for key, value in options.items():
+                self.cfg.set(key, value)
+
+        def load(self):
+            return application
+
+    Server().run()
+
+
+# ---------------------------------------------------------------------------------------------
+# demo
+
+
+def _demo_banner(url: str) -> None:
+    from salesdept.demo.org import PASSWORD, PEOPLE, REGIONS, TEAMS
+
+    teams = {code: f"{en} · {zh}" for code, zh, en, _region in TEAMS}
+    regions = {code: f"region {en} · {zh}" for code, zh, en, _parent in REGIONS}
+    _say()
+    _say(f"salesdept demo is running at {url}")
+    _say(f"演示系统已启动: {url}")
+    _say()
+    _say(f"Demo logins 演示账号 (password 密码: {PASSWORD})")
+    for username, name, roles, team, region in PEOPLE:
+        where = f"  ({teams[team]})" if team else f"  ({regions[region]})" if region else ""
+        _say(f"  {username:<14} {', '.join(roles):<18} {name}{where}")
+    _say()
+    _say("Press Ctrl+C to stop. 按 Ctrl+C 停止。")
+
+
+def cmd_demo(args) -> int:
+    home = _home()
+    home.mkdir(parents=True, exist_ok=True)
+    database = home / DEMO_DATABASE
+    marker = home / DEMO_MARKER
+    if os.environ.get("DATABASE_URL"):
+        _say("Note: the demo always uses SQLite in SALESDEPT_HOME; DATABASE_URL is ignored here.")
+    os.environ["SALESDEPT_HOME"] = str(home)
+    os.environ["DATABASE_URL"] = f"sqlite:///{database}"
+    os.environ.pop("SALESDEPT_PRODUCTION", None)  # plain http on a local port
+    if "ALLOWED_HOSTS" not in os.environ:
+        wildcard = args.host in ("0.0.0.0", "::")
+        os.environ["ALLOWED_HOSTS"] = (
+            "*" if wildcard else ",".join(dict.fromkeys(["127.0.0.1", "localhost", args.host]))
+        )
+
+    if args.reset:
+        for path in [database, Path(f"{database}-wal"), Path(f"{database}-shm"), marker]:
+            path.unlink(missing_ok=True)
+        _say(f"Removed the demo database in {home}.")
+    if not database.exists():
+        marker.unlink(missing_ok=True)
+
+    _django()
+    from django.core.management import call_command
+
+    _say(f"Data folder: {home}")
+    call_command("migrate", interactive=False, verbosity=0)
+    if marker.exists():
+        _say("Reusing the demo company loaded earlier (salesdept demo --reset rebuilds it).")
+    else:
+        _say("Loading the demo company …")
+        from django.utils import timezone
+
+        from salesdept.demo.load import SEED, load_demo
+
+        ctx = load_demo(say=_say)
+        marker.write_text(
+            json.dumps(
+                {"seed": SEED, "loaded_at": timezone.now().isoformat(), "counts": ctx.counts}, indent=2
+            )
+        )
+    _collectstatic()
+    if args.no_serve:
+        _say(f"Demo data ready in {database}.")
+        return 0
+    _demo_banner(f"http://{args.host}:{args.port}/")
+    _gunicorn(host=args.host, port=args.port, workers=args.workers, accesslog=None)
     return 0
+
+
+# ---------------------------------------------------------------------------------------------
+# serve
+
+
+def _unapplied_migrations() -> int:
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    return len(executor.migration_plan(executor.loader.graph.leaf_nodes()))
+
+
+def cmd_serve(args) -> int:
+    os.environ["SALESDEPT_PRODUCTION"] = "1"
+    os.environ.setdefault("DEBUG", "0")
+    missing = [name for name in ("DATABASE_URL", "SECRET_KEY", "ALLOWED_HOSTS") if not os.environ.get(name)]
+    if missing:
+        return _fail(
+            "production settings come from the environment; set "
+            + ", ".join(missing)
+            + " (see README: Running in production)."
+        )
+    if os.environ.get("DEBUG", "0").lower() in {"1", "true", "yes", "on"}:
+        return _fail("DEBUG must be off for `salesdept serve`.")
+    _django()
+    pending = _unapplied_migrations()
+    if pending:
+        _say(f"Hint: {pending} database migration(s) are not applied yet; run `salesdept migrate` first.")
+    _collectstatic()
+    _say(f"salesdept serving on {args.host}:{args.port} with {args.workers} worker(s)")
+    _gunicorn(host=args.host, port=args.port, workers=args.workers, accesslog="-")
+    return 0
+
+
+# ---------------------------------------------------------------------------------------------
+# migrate, createadmin, manage, bench
 
 
 def cmd_migrate(args) -> int:
@@ -28,15 +196,170 @@ def cmd_migrate(args) -> int:
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="salesdept", description="salesdept — sales department management")
+def _ask(prompt: str) -> str:
+    return input(prompt).strip()
+
+
+def cmd_createadmin(args) -> int:
+    """Create a user with the admin role (users, roles, master data) and access to /admin/."""
+    import getpass
+
+    _django()
+    from django.contrib.auth.models import Group
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+    from django.db import transaction
+
+    from salesdept.accounts.models import User
+
+    if _unapplied_migrations():
+        return _fail("the database is not up to date; run `salesdept migrate` first.")
+    interactive = sys.stdin.isatty() and not args.no_input
+    username, password, email = args.username, args.password, args.email
+    if not username:
+        if not interactive:
+            return _fail("--username is required when there is no terminal to ask.")
+        username = _ask("Username: ")
+    if User.objects.filter(username__iexact=username).exists():
+        return _fail(f"a user named {username!r} already exists.")
+    if email is None:
+        email = _ask("Email (optional): ") if interactive else ""
+    candidate = User(username=username, email=email)
+    try:
+        candidate.full_clean(exclude=["password"])
+    except ValidationError as exc:
+        return _fail("; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in exc.message_dict.items()))
+    while True:
+        if not password:
+            if not interactive:
+                return _fail("--password is required when there is no terminal to ask.")
+            password = getpass.getpass("Password: ")
+            if password != getpass.getpass("Password (again): "):
+                _say("The two passwords differ.")
+                password = None
+                continue
+        try:
+            validate_password(password, candidate)
+        except ValidationError as exc:
+            if not interactive or args.password:
+                return _fail("password refused: " + " ".join(exc.messages))
+            _say(" ".join(exc.messages))
+            password = None
+            continue
+        break
+    group = Group.objects.get(name="admin")
+    with transaction.atomic():
+        candidate.is_staff = True
+        candidate.set_password(password)
+        candidate.save()
+        candidate.groups.add(group)
+    _say(f"Created {username} with the admin role.")
+    return 0
+
+
+def cmd_manage(args) -> int:
+    _django()
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["salesdept manage", *args.rest])
+    return 0
+
+
+def cmd_bench(args) -> int:
+    from salesdept.bench.run import run
+
+    return run(quick=args.quick, database_url=args.database_url)
+
+
+def _default_workers() -> int:
+    if value := os.environ.get("WEB_CONCURRENCY"):
+        return int(value)
+    return min(2 * (os.cpu_count() or 1) + 1, 9)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        __version__ = version("salesdept")
+    except PackageNotFoundError:  # running from a source tree that was not installed
+        __version__ = "unknown"
+    parser = argparse.ArgumentParser(
+        prog="salesdept",
+        description="salesdept — sales department management (销售部管理系统).",
+        epilog="Data folder: SALESDEPT_HOME (default ~/.salesdept). "
+        "Database: DATABASE_URL (default: SQLite in the data folder).",
+    )
+    parser.add_argument("--version", action="version", version=f"salesdept {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    p = sub.add_parser("migrate", help="create or update the database tables")
+
+    p = sub.add_parser(
+        "demo",
+        help="load the demo company (once) and serve it on http://127.0.0.1:8000",
+        description="Migrate an SQLite database in SALESDEPT_HOME, load the demo company once, "
+        "and serve it with gunicorn. Running it again reuses the data.",
+    )
+    p.add_argument("--host", default=DEFAULT_HOST, help="address to listen on (default %(default)s)")
+    p.add_argument("--port", type=int, default=DEFAULT_PORT, help="port (default %(default)s)")
+    p.add_argument("--reset", action="store_true", help="delete the demo database and rebuild it")
+    p.add_argument("--workers", type=int, default=2, help="gunicorn worker processes (default %(default)s)")
+    p.add_argument("--no-serve", action="store_true", help="prepare the data folder and exit")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser(
+        "serve",
+        help="serve with production settings from the environment",
+        description="Production server: needs DATABASE_URL, SECRET_KEY and ALLOWED_HOSTS. Does not migrate: "
+        "run `salesdept migrate` after each upgrade. Serve behind a TLS proxy that sets X-Forwarded-Proto.",
+    )
+    p.add_argument("--host", default=DEFAULT_HOST, help="address to listen on (default %(default)s)")
+    p.add_argument("--port", type=int, default=DEFAULT_PORT, help="port (default %(default)s)")
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=_default_workers(),
+        help="gunicorn worker processes (default: WEB_CONCURRENCY or 2×CPUs+1, now %(default)s)",
+    )
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("migrate", help="create or update the database tables (and the role groups)")
     p.set_defaults(func=cmd_migrate)
-    p = sub.add_parser("manage", help="run any Django management command", add_help=False)
+
+    p = sub.add_parser("createadmin", help="create a user with the admin role (asks, or takes flags)")
+    p.add_argument("--username")
+    p.add_argument("--password", help="checked against the password rules")
+    p.add_argument("--email")
+    p.add_argument("--no-input", action="store_true", help="never prompt")
+    p.set_defaults(func=cmd_createadmin)
+
+    p = sub.add_parser(
+        "manage", help="run any Django management command (salesdept manage help)", add_help=False
+    )
     p.add_argument("rest", nargs=argparse.REMAINDER)
     p.set_defaults(func=cmd_manage)
-    args = parser.parse_args(argv)
+
+    p = sub.add_parser(
+        "bench",
+        help="measure latency in a temporary folder and print one JSON object",
+        description="Seeds 10,000 users in a throwaway SQLite database (and a throwaway PostgreSQL "
+        "database when DATABASE_URL or --database-url is postgresql://…), serves them with gunicorn "
+        "and measures login, dashboard and the user list over real HTTP.",
+    )
+    p.add_argument("--quick", action="store_true", help="50 requests per workload instead of 500")
+    p.add_argument(
+        "--database-url", help="PostgreSQL server to bench on (default: DATABASE_URL if postgresql)"
+    )
+    p.set_defaults(func=cmd_bench)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser()
+    if argv[:1] == ["manage"]:  # everything after `manage` belongs to Django, --help included
+        args = argparse.Namespace(func=cmd_manage, rest=argv[1:])
+    else:
+        args = parser.parse_args(argv)
     return args.func(args) or 0
 
 

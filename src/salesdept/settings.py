@@ -69,6 +69,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "salesdept.accounts.middleware.UserLanguageMiddleware",
+    # I9: after authentication, so an Idempotency-Key belongs to the signed-in user
+    "salesdept.core.idempotency.IdempotencyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -163,6 +165,7 @@ MEDIA_ROOT = HOME / "media"
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie; kept default
+CSRF_FAILURE_VIEW = "salesdept.web.views.csrf_failure"  # a 403 in the layout, translated
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -191,4 +194,6 @@ SALESDEPT = {
     "DEFAULT_PAGE_SIZE": 50,
     # Idempotency keys are remembered this many hours.
     "IDEMPOTENCY_TTL_HOURS": 24,
+    # How the idempotency middleware (core) finds the user of a Bearer token (accounts).
+    "TOKEN_AUTHENTICATE": "salesdept.accounts.services.token_authenticate",
 }

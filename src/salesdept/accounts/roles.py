@@ -76,6 +76,9 @@ ROLES: dict[str, Role] = {
                 "accounts.add_team", "accounts.change_team",
                 "accounts.add_region", "accounts.change_region",
                 "auth.view_group",
+                "accounts.view_apitoken",
+                # the lockout page tells people to ask an administrator to unlock them
+                "axes.view_accessattempt", "axes.delete_accessattempt",
             },
         ),
         _("Users, roles and master data."),

@@ -7,6 +7,7 @@ or SCOPE = None for master data every signed-in user may read."""
 
 import enum
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.db.models import Q, QuerySet
 
@@ -69,11 +70,35 @@ def scope_filter(model, user) -> Q | None:
     return own
 
 
+def _crosses_many(model, path: str) -> bool:
+    """Whether following `path` from `model` may meet a row more than once (a to-many hop)."""
+    for name in path.split("__"):
+        try:
+            field = model._meta.get_field(name)
+        except FieldDoesNotExist:  # a lookup such as "in" or "exact" ends the path
+            return False
+        if field.one_to_many or field.many_to_many:
+            return True
+        if not field.is_relation:
+            return False
+        model = field.related_model
+    return False
+
+
 def visible(qs, user) -> QuerySet:
-    """Rows of `qs` (a manager or queryset) that `user` may see."""
+    """Rows of `qs` (a manager or queryset) that `user` may see.
+
+    The result stays free of DISTINCT, so callers may lock it with select_for_update() (PostgreSQL
+    refuses FOR UPDATE with DISTINCT). When a scope path crosses a to-many relation the condition
+    is applied through a pk subquery instead, so no row appears twice."""
     qs = qs.all()
-    condition = scope_filter(qs.model, user)
-    return qs if condition is None else qs.filter(condition).distinct()
+    model = qs.model
+    condition = scope_filter(model, user)
+    if condition is None:
+        return qs
+    if any(_crosses_many(model, path) for path in (getattr(model, "SCOPE", None) or {}).values()):
+        return qs.filter(pk__in=model._default_manager.filter(condition).values("pk"))
+    return qs.filter(condition)
 
 
 def is_visible(obj, user) -> bool:

@@ -13,15 +13,21 @@ from django.views.decorators.http import require_POST
 from salesdept.core.errors import DomainError
 
 from . import selectors, services
+from .forms import TokenCreateForm
+from .roles import ROLES
 
 
 class SalesLoginView(auth_views.LoginView):
+    """Sign in. A wrong username or password shows Django's translated message; django-axes
+    answers with accounts/locked_out.html after too many failures."""
+
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
 
 
 @require_POST
 def logout_view(request):
+    """Sign out: POST only (with the CSRF token), so a link or an image cannot sign anyone out."""
     logout(request)
     messages.info(request, _("You have signed out."))
     return redirect(settings.LOGOUT_REDIRECT_URL)
@@ -36,34 +42,53 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         return super().form_valid(form)
 
 
-@login_required
-def profile_view(request):
+def _profile(request, form: TokenCreateForm, *, status: int = 200):
+    user = request.user
     return render(
         request,
         "accounts/profile.html",
-        {"tokens": selectors.token_list(user=request.user), "new_key": request.session.pop("new_token_key", None)},
+        {
+            "tokens": selectors.token_list(user=user),
+            "form": form,
+            # Shown once, on the page right after creation; never stored in clear.
+            "new_key": request.session.pop("new_token_key", None),
+            "roles": [ROLES[name] for name in user.role_names if name in ROLES],
+        },
+        status=status,
     )
+
+
+@login_required
+def profile_view(request):
+    return _profile(request, TokenCreateForm())
 
 
 @login_required
 @require_POST
 def token_create_view(request):
-    try:
-        _token, key = services.token_create(by=request.user, name=request.POST.get("name", ""))
-    except DomainError as exc:
-        messages.error(request, "; ".join(str(m) for m in exc.fields.values()) or exc.message)
-    else:
-        # Shown once on the next page, never stored in clear.
-        request.session["new_token_key"] = key
-        messages.success(request, _("Token created. Copy it now: it will not be shown again."))
-    return redirect("accounts:profile")
+    form = TokenCreateForm(request.POST)
+    if form.is_valid():
+        try:
+            _token, key = services.token_create(by=request.user, name=form.cleaned_data["name"])
+        except DomainError as exc:
+            for field, message in exc.fields.items():
+                form.add_error(field if field in form.fields else None, str(message))
+            if not exc.fields:
+                form.add_error(None, str(exc.message))
+        else:
+            request.session["new_token_key"] = key
+            messages.success(request, _("Token created."))
+            return redirect("accounts:profile")
+    return _profile(request, form, status=400)
 
 
 @login_required
 @require_POST
 def token_revoke_view(request, pk: int):
-    services.token_revoke(by=request.user, token_id=pk)
-    messages.success(request, _("Token revoked."))
+    token = services.token_revoke(by=request.user, token_id=pk)
+    messages.success(
+        request, _("Token “%(name)s” revoked. Scripts using it can no longer sign in.") % {"name": token.name}
+    )
     return redirect("accounts:profile")
 
 

@@ -6,6 +6,8 @@ from .models import DocumentEvent
 
 
 def log(doc, action: str, *, by, note: str = "", step: int | None = None, before: str = "") -> DocumentEvent:
+    """Append one event to `doc`'s log: `by` did `action` now, in the document's current review
+    round, moving it from `before` (default: unchanged) to its current status, with `note`."""
     return DocumentEvent.objects.create(
         content_type=ContentType.objects.get_for_model(type(doc)),
         object_id=doc.pk,
@@ -22,7 +24,9 @@ def log(doc, action: str, *, by, note: str = "", step: int | None = None, before
 def history(doc):
     """The document's log, oldest first, with the actors loaded."""
     return (
-        DocumentEvent.objects.filter(content_type=ContentType.objects.get_for_model(type(doc)), object_id=doc.pk)
+        DocumentEvent.objects.filter(
+            content_type=ContentType.objects.get_for_model(type(doc)), object_id=doc.pk
+        )
         .select_related("actor")
         .order_by("pk")
     )

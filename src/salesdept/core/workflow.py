@@ -13,6 +13,8 @@ from .models import Status
 
 @dataclass(frozen=True)
 class Transition:
+    """One legal move of a document: from any state in `source` to `target`."""
+
     source: frozenset
     target: str
     permission: str = ""  # "" = whoever may change this kind of document
@@ -32,6 +34,7 @@ def standard_transitions(*, cancel_from=(Status.DRAFT,)) -> dict[str, Transition
 
 
 def change_permission(doc) -> str:
+    """The permission a plain (non-review) transition needs when it names none."""
     return f"{doc._meta.app_label}.change_{doc._meta.model_name}"
 
 
@@ -53,13 +56,16 @@ def allowed_actions(doc, user) -> list[str]:
 def apply(doc, action: str, *, by, note: str = "") -> bool:
     """Perform `action` on `doc` (locked by the caller, inside its transaction) or raise
     DomainError. Returns True when the status changed — False for an approval step that
-    leaves further steps to others."""
+    leaves further steps to others.
+
+    "approve" records one review step (review.approve_step, logged as `approve_step`); only the
+    last step of the route moves the document and logs `approve`. "submit" opens a new review
+    round. Every status change is logged with who, when and the comment."""
     t = doc.TRANSITIONS.get(action)
     if t is None:
         raise refusal("unknown_action", status=400)
     if code := _refusal(doc, t, by):
-        status = {"not_permitted": 403, "not_your_step": 403}.get(code, 409)
-        raise refusal(code, status=status)
+        raise refusal(code, status=review.http_status(code))
     note = (note or "").strip()
     if t.needs_reason and not note:
         raise refusal("reason_required", status=400, fields={"note": refusal("reason_required").message})
@@ -78,7 +84,9 @@ def apply(doc, action: str, *, by, note: str = "") -> bool:
 
 
 def check_editable(doc, *, by, version: int | None = None) -> None:
-    """Refuse an edit of a document that is past editing, or saved from a stale copy."""
+    """Refuse an edit of `doc` (locked by the caller) that is past editing (409 read_only), by
+    someone without the change permission (403), or saved from a stale copy: `version` is the
+    version the editor loaded, and a mismatch answers 409 stale_version and changes nothing."""
     if doc.status not in doc.EDITABLE_STATES:
         raise refusal("read_only")
     if not by.has_perm(change_permission(doc)):

@@ -73,7 +73,9 @@ def build_org(*, password: str = PASSWORD, password_hash: str | None = None) -> 
         )
     teams: dict[str, Team] = {}
     for code, zh, en, region in TEAMS:
-        teams[code], _ = Team.objects.get_or_create(code=code, defaults={"name": zh, "name_en": en, "region": regions[region]})
+        teams[code], _ = Team.objects.get_or_create(
+            code=code, defaults={"name": zh, "name_en": en, "region": regions[region]}
+        )
     if password_hash is None:
         from django.contrib.auth.hashers import make_password
 

@@ -1,0 +1,41 @@
+"""Fill the zh-Hans catalog from translation tables (dev tool; the .po file stays the source of truth).
+
+    python scripts/apply_translations.py TABLE.py [TABLE.py …]
+
+Each TABLE.py defines ZH = {msgid: msgstr}; a plural entry maps its singular msgid to one string
+(Chinese has one plural form). Existing translations are kept unless the table has the msgid."""
+
+import runpy
+import sys
+from pathlib import Path
+
+import polib
+
+PO = Path(__file__).resolve().parents[1] / "src/salesdept/locale/zh_Hans/LC_MESSAGES/django.po"
+
+
+def main(tables: list[str]) -> None:
+    zh: dict[str, str] = {}
+    for t in tables:
+        zh.update(runpy.run_path(t)["ZH"])
+    po = polib.pofile(str(PO))
+    po.metadata["Plural-Forms"] = "nplurals=1; plural=0;"
+    po.metadata["Language"] = "zh_Hans"
+    for e in po:
+        if e.msgid in zh:
+            if e.msgid_plural:
+                e.msgstr_plural = {0: zh[e.msgid]}
+            else:
+                e.msgstr = zh[e.msgid]
+            if "fuzzy" in e.flags:
+                e.flags.remove("fuzzy")
+    po.save()
+    po.save_as_mofile(str(PO.with_suffix(".mo")))
+    left = [e.msgid for e in po if not e.obsolete and not e.translated()]
+    print(f"{len(po)} messages, {len(left)} untranslated")
+    for m in left:
+        print("  ", repr(m))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,54 @@
+"""Child process of `salesdept bench`: migrate the throwaway database and seed it.
+
+Run as `python -m salesdept.bench.prepare SEED`, with SALESDEPT_HOME and DATABASE_URL pointing at
+the temporary folder and database; prints one JSON line: the seeders' parameters and the database."""
+
+import json
+import os
+import random
+import sys
+import time
+
+
+def main(seed: int) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "salesdept.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    from .workloads import SEEDERS
+
+    started = time.perf_counter()
+    call_command("migrate", interactive=False, verbosity=0)
+    migrated = time.perf_counter()
+    rng = random.Random(seed)
+    params: dict = {}
+    for seeder in SEEDERS:
+        params.update(seeder(rng))
+    seeded = time.perf_counter()
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("ANALYZE")
+            cursor.execute("SHOW server_version")
+            database = f"PostgreSQL {cursor.fetchone()[0]}"
+        else:
+            cursor.execute("PRAGMA optimize")
+            cursor.execute("SELECT sqlite_version()")
+            database = f"SQLite {cursor.fetchone()[0]}"
+    print(
+        json.dumps(
+            {
+                "params": params,
+                "database": database,
+                "migrate_s": round(migrated - started, 2),
+                "seed_s": round(seeded - migrated, 2),
+            }
+        ),
+        flush=True,
+    )
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 1)

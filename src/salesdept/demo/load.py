@@ -1,0 +1,58 @@
+"""The one entry point for demo data: `load_demo()`.
+
+The demo company is deterministic: every loader draws from the same seeded `random.Random`, in
+the order of `LOADERS`, so two fresh databases get the same records. It is bilingual: names are
+Chinese with an English form (华东 East).
+
+How a later capability adds its demo records: write `salesdept/demo/<capability>.py` with a
+function `load(ctx: DemoContext) -> None` that creates its records through the capability's
+services (as the people in `ctx.org`), then append it to `LOADERS` below. Loaders run in list
+order inside one transaction, so a loader may rely on everything loaded before it (customers
+before contracts, contracts before shipments). `demo` sits above every business app in the
+import-linter layers, so it may import any of them; the apps never import `demo`.
+"""
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.db import transaction
+
+from . import org as org_module
+
+SEED = 20261127
+
+
+@dataclass
+class DemoContext:
+    """What a loader gets: the seeded random source, the organisation (set by the first loader)
+    and a `say()` for one progress line."""
+
+    rng: random.Random
+    org: org_module.Org | None = None
+    say: Callable[[str], None] = print
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def load_org(ctx: DemoContext) -> None:
+    """Regions 华东/华南/华北, three teams and one login per role (password demo1234)."""
+    ctx.org = org_module.build_org()
+    ctx.counts["users"] = len(ctx.org.people)
+
+
+# Each capability appends its loader here (keep the order: later loaders use earlier records).
+LOADERS: list[Callable[[DemoContext], None]] = [
+    load_org,
+]
+
+
+@transaction.atomic
+def load_demo(*, seed: int = SEED, say: Callable[[str], None] | None = None) -> DemoContext:
+    """Load the whole demo company into the configured (migrated) database.
+
+    Safe to call twice: loaders reuse what exists (the organisation is get-or-create). The
+    `salesdept demo` command calls it once per data folder and remembers that with a marker."""
+    ctx = DemoContext(rng=random.Random(seed), say=say or (lambda message: None))
+    for loader in LOADERS:
+        loader(ctx)
+    return ctx
