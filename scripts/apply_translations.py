@@ -3,7 +3,12 @@
     python scripts/apply_translations.py TABLE.py [TABLE.py …]
 
 Each TABLE.py defines ZH = {msgid: msgstr}; a plural entry maps its singular msgid to one string
-(Chinese has one plural form). Existing translations are kept unless the table has the msgid."""
+(Chinese has one plural form). Only untranslated or fuzzy entries are filled: translations already
+in the catalog (including those with a context, msgctxt) are never overwritten. Then the .mo is
+compiled.
+
+Workflow: `cd src/salesdept && salesdept manage makemessages -l zh_Hans --no-location
+--no-obsolete --ignore 'static/*'`, then this script with a table of the new strings."""
 
 import runpy
 import sys
@@ -22,7 +27,7 @@ def main(tables: list[str]) -> None:
     po.metadata["Plural-Forms"] = "nplurals=1; plural=0;"
     po.metadata["Language"] = "zh_Hans"
     for e in po:
-        if e.msgid in zh:
+        if e.msgid in zh and (not e.translated() or "fuzzy" in e.flags):
             if e.msgid_plural:
                 e.msgstr_plural = {0: zh[e.msgid]}
             else:

@@ -23,3 +23,7 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 AXES_ENABLED = True
+
+# whitenoise serves from STATIC_ROOT (empty in tests: the finders serve the app files).
+os.makedirs(STATIC_ROOT, exist_ok=True)  # noqa: F405
+WHITENOISE_USE_FINDERS = True

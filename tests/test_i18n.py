@@ -43,10 +43,17 @@ def test_catalog_covers_every_translatable_string_in_the_code(tmp_path):
         pytest.skip("GNU gettext (xgettext) is not installed")
     copy = tmp_path / "salesdept"
     shutil.copytree(PACKAGE, copy, ignore=shutil.ignore_patterns("static", "__pycache__", "migrations"))
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "salesdept.settings", "SALESDEPT_HOME": str(tmp_path / "home")}
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "salesdept.settings",
+        "SALESDEPT_HOME": str(tmp_path / "home"),
+    }
     subprocess.run(
         [sys.executable, "-m", "django", "makemessages", "-l", "zh_Hans", "--no-obsolete", "--no-location"],
-        cwd=copy, env=env, check=True, capture_output=True,
+        cwd=copy,
+        env=env,
+        check=True,
+        capture_output=True,
     )
     fresh = polib.pofile(str(copy / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"))
     missing = [e.msgid for e in fresh if not e.obsolete and (not e.translated() or "fuzzy" in e.flags)]

@@ -205,12 +205,8 @@ def cmd_createadmin(args) -> int:
     import getpass
 
     _django()
-    from django.contrib.auth.models import Group
-    from django.contrib.auth.password_validation import validate_password
-    from django.core.exceptions import ValidationError
-    from django.db import transaction
-
-    from salesdept.accounts.models import User
+    from salesdept.accounts.services import admin_bootstrap
+    from salesdept.core.errors import ValidationFailed
 
     if _unapplied_migrations():
         return _fail("the database is not up to date; run `salesdept migrate` first.")
@@ -220,15 +216,8 @@ def cmd_createadmin(args) -> int:
         if not interactive:
             return _fail("--username is required when there is no terminal to ask.")
         username = _ask("Username: ")
-    if User.objects.filter(username__iexact=username).exists():
-        return _fail(f"a user named {username!r} already exists.")
     if email is None:
         email = _ask("Email (optional): ") if interactive else ""
-    candidate = User(username=username, email=email)
-    try:
-        candidate.full_clean(exclude=["password"])
-    except ValidationError as exc:
-        return _fail("; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in exc.message_dict.items()))
     while True:
         if not password:
             if not interactive:
@@ -239,20 +228,14 @@ def cmd_createadmin(args) -> int:
                 password = None
                 continue
         try:
-            validate_password(password, candidate)
-        except ValidationError as exc:
-            if not interactive or args.password:
-                return _fail("password refused: " + " ".join(exc.messages))
-            _say(" ".join(exc.messages))
-            password = None
-            continue
+            admin_bootstrap(username=username, password=password, email=email)
+        except ValidationFailed as exc:
+            if "password" in exc.fields and interactive and not args.password:
+                _say(str(exc.fields["password"]))
+                password = None
+                continue
+            return _fail("; ".join(f"{field}: {msg}" for field, msg in exc.fields.items()))
         break
-    group = Group.objects.get(name="admin")
-    with transaction.atomic():
-        candidate.is_staff = True
-        candidate.set_password(password)
-        candidate.save()
-        candidate.groups.add(group)
     _say(f"Created {username} with the admin role.")
     return 0
 

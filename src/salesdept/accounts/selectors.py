@@ -11,7 +11,9 @@ def user_list(*, user, search: str = ""):
     if search:
         from django.db.models import Q
 
-        qs = qs.filter(Q(username__icontains=search) | Q(display_name__icontains=search) | Q(email__icontains=search))
+        qs = qs.filter(
+            Q(username__icontains=search) | Q(display_name__icontains=search) | Q(email__icontains=search)
+        )
     return qs.order_by("username")
 
 

@@ -1,6 +1,7 @@
 """Every write to users, teams, regions and API tokens."""
 
 from django.contrib.auth.models import Group
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -19,7 +20,9 @@ def _full_clean(obj, exclude=None) -> None:
     try:
         obj.full_clean(exclude=exclude)
     except ValidationError as exc:
-        raise ValidationFailed({f: " ".join(str(m) for m in msgs) for f, msgs in exc.message_dict.items()}) from exc
+        raise ValidationFailed(
+            {f: " ".join(str(m) for m in msgs) for f, msgs in exc.message_dict.items()}
+        ) from exc
 
 
 def _check_roles(roles: list[str]) -> None:
@@ -39,14 +42,23 @@ def _check_refs(team_id, region_id) -> None:
 def user_create(*, by: User, username: str, password: str, roles: list[str], **fields) -> User:
     """Create a user with roles (admin only). The password must pass the password rules."""
     require(by, "accounts.add_user")
+    return _user_create(username=username, password=password, roles=roles, **fields)
+
+
+@transaction.atomic
+def admin_bootstrap(*, username: str, password: str, email: str = "") -> User:
+    """Create an administrator (admin role, access to /admin/) without one signed in: the first
+    account of a new installation, made by `salesdept createadmin` on the server itself."""
+    return _user_create(username=username, password=password, roles=["admin"], email=email, is_staff=True)
+
+
+def _user_create(*, username: str, password: str, roles: list[str], is_staff: bool = False, **fields) -> User:
     fields = {k: v for k, v in fields.items() if k in USER_FIELDS}
     _check_roles(roles)
     _check_refs(fields.get("team_id"), fields.get("region_id"))
     if User.objects.filter(username__iexact=username).exists():
         raise ValidationFailed({"username": _("A user with that username already exists.")})
-    user = User(username=username, **fields)
-    from django.contrib.auth.password_validation import validate_password
-
+    user = User(username=username, is_staff=is_staff, **fields)
     try:
         validate_password(password, user)
     except ValidationError as exc:

@@ -12,3 +12,6 @@ class AuditTrail(models.Model):
         default_permissions = ()
         permissions = [("view_audit_trail", _("Can browse the audit trail"))]
         verbose_name = _("audit trail")
+
+    def __str__(self) -> str:
+        return str(self._meta.verbose_name)

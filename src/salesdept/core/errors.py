@@ -32,7 +32,9 @@ REFUSALS = {
     "not_permitted": _("You are not allowed to do this."),
     "own_document": _("The person who prepared a document cannot approve it."),
     "already_approved": _("You have already approved this document."),
-    "edited_after_submission": _("You edited this document after it was submitted, so you cannot approve it."),
+    "edited_after_submission": _(
+        "You edited this document after it was submitted, so you cannot approve it."
+    ),
     "not_submitted": _("Only submitted documents can be approved."),
     "not_your_step": _("The next review step needs a different role."),
     "reason_required": _("Please give a reason."),
