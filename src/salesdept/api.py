@@ -284,3 +284,11 @@ install_error_handlers(api)
 api.add_router("/", "salesdept.accounts.api.router")
 api.add_router("/", "salesdept.web.api.router")
 api.add_router("/audit", "salesdept.audit.api.router")
+# C1–C5: customers and relationships
+api.add_router("/customers", "salesdept.crm.api.customers.router")
+api.add_router("/leads", "salesdept.crm.api.leads.router")
+api.add_router("/", "salesdept.crm.api.activities.router")  # /activities, /phone-calls, /reminders
+api.add_router("/feedback", "salesdept.crm.api.feedback.router")
+api.add_router("/letters", "salesdept.crm.api.letters.router")
+api.add_router("/imports", "salesdept.crm.api.imports.router")
+api.add_router("/search", "salesdept.crm.api.search.router")

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "salesdept.core",
     "salesdept.accounts",
     "salesdept.audit",
+    "salesdept.crm",
     "salesdept.web",
 ]
 

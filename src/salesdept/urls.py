@@ -7,6 +7,7 @@ urlpatterns = [
     path("", include("salesdept.web.urls")),
     path("accounts/", include("salesdept.accounts.urls")),
     path("audit/", include("salesdept.audit.urls")),
+    path("crm/", include("salesdept.crm.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -3,7 +3,8 @@ report starts from `visible(qs, user)` (or `qs.visible_to(user)`).
 
 A model declares the paths the rule follows:
     SCOPE = {"own": "owner", "team": "owner__team", "region": "customer__region"}
-or SCOPE = None for master data every signed-in user may read."""
+or SCOPE = None for master data every signed-in user may read. "own" may name several paths
+(a tuple): the user sees the row when any of them is the user (owner or assignee)."""
 
 import enum
 
@@ -58,7 +59,10 @@ def scope_filter(model, user) -> Q | None:
         return Q(pk__in=[])
     if paths is None or scope == Scope.ALL:
         return None
-    own = Q(**{paths["own"]: user.pk})
+    own_paths = paths["own"] if isinstance(paths["own"], tuple | list) else (paths["own"],)
+    own = Q()
+    for path in own_paths:
+        own |= Q(**{path: user.pk})
     if scope == Scope.REGION:
         if user.region_id is None:
             return own
@@ -96,7 +100,10 @@ def visible(qs, user) -> QuerySet:
     condition = scope_filter(model, user)
     if condition is None:
         return qs
-    if any(_crosses_many(model, path) for path in (getattr(model, "SCOPE", None) or {}).values()):
+    paths = []
+    for value in (getattr(model, "SCOPE", None) or {}).values():
+        paths.extend(value if isinstance(value, tuple | list) else (value,))
+    if any(_crosses_many(model, path) for path in paths):
         return qs.filter(pk__in=model._default_manager.filter(condition).values("pk"))
     return qs.filter(condition)
 

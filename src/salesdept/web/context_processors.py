@@ -21,6 +21,13 @@ class MenuItem:
 # permission that lets a role use it.
 MENU = [
     MenuItem("dashboard", _("Dashboard"), "web:dashboard"),
+    MenuItem("today", _("Today's follow-ups"), "crm:activity_today", permission="crm.view_activity"),
+    MenuItem("customers", _("Customers"), "crm:customer_list", permission="crm.view_customer"),
+    MenuItem("leads", _("Leads"), "crm:lead_list", permission="crm.view_lead"),
+    MenuItem("visits", _("Visitor reception"), "crm:visit_list", permission="crm.view_visit"),
+    MenuItem("calls", _("Phone log"), "crm:call_list", permission="crm.view_phonecall"),
+    MenuItem("feedback", _("Complaints"), "crm:feedback_list", permission="crm.view_feedback"),
+    MenuItem("letters", _("Correspondence"), "crm:letter_list", permission="crm.view_letter"),
     MenuItem("audit", _("Audit trail"), "audit:list", permission="audit.view_audit_trail"),
     MenuItem("admin", _("Administration"), "admin:index", staff_only=True),
 ]
