@@ -99,7 +99,8 @@ def test_query_count_does_not_grow_with_the_documents(flows):
         submitted(flows.sales1)
     with CaptureQueriesContext(connection) as more:
         invariants.run()
-    assert len(more) == len(few) <= 15
+    # a few queries per rule (each app adds rules), never one per document
+    assert len(more) == len(few) <= 3 * len(invariants.RULES)
 
 
 # --- I10: two-person review ----------------------------------------------------------------------

@@ -191,12 +191,24 @@ PYDANTIC_MESSAGES = {
 }
 
 # ninja's names for where a value came from; the client knows the field by its own name
-_LOCATION_PARTS = {"body", "query", "path", "header", "payload", "filters", "form", "ninja_pagination"}
+_LOCATION_PARTS = {
+    "body",
+    "query",
+    "path",
+    "header",
+    "payload",
+    "filters",
+    "form",
+    "file",
+    "ninja_pagination",
+}
 
 
 def _field_name(loc) -> str:
-    # ("body", "payload", "name") → "name"; ("query", "page") → "page"
+    # ("body", "payload", "name") → "name"; ("query", "page") → "page"; ("file", "file") → "file"
     parts = [str(p) for p in loc if p not in _LOCATION_PARTS]
+    if not parts and loc and loc[-1] == "file":
+        return "file"  # a multipart upload named `file`
     return ".".join(parts) or "body"
 
 

@@ -1,4 +1,4 @@
-"""The `salesdept` command: demo, serve, migrate, createadmin, manage, bench.
+"""The `salesdept` command: demo, serve, migrate, createadmin, import, manage, bench.
 
 Settings are read from the environment when Django starts, so each command sets what it needs
 (SALESDEPT_HOME, DATABASE_URL, …) before `_django()`. `bench` never starts Django in this process:
@@ -240,6 +240,72 @@ def cmd_createadmin(args) -> int:
     return 0
 
 
+def _import_user(username: str | None):
+    """The user an import runs as: --user, or the one active user with the admin role."""
+    from salesdept.accounts.models import User
+
+    if username:
+        return User.objects.filter(username=username, is_active=True).first()
+    admins = list(User.objects.filter(is_active=True, groups__name="admin")[:2])
+    return admins[0] if len(admins) == 1 else None
+
+
+def _print_row_errors(errors) -> None:
+    rows = [(str(e.row), str(e.column), str(e.message)) for e in errors]
+    widths = [max(len(title), *(len(r[i]) for r in rows)) for i, title in enumerate(("row", "column"))]
+    _say(f"{'row':>{widths[0]}}  {'column':<{widths[1]}}  reason")
+    for row, column, message in rows:
+        _say(f"{row:>{widths[0]}}  {column:<{widths[1]}}  {message}")
+
+
+def cmd_import(args) -> int:
+    """Check a CSV/XLSX file and import it through the same services as the page (scope applies).
+    Exit 0 when rows were written (or a dry run found no errors), 1 when nothing was written
+    because of row errors, 2 when the file, the user or the permission is the problem."""
+    _django()
+    from django.core.exceptions import PermissionDenied
+
+    from salesdept.core.errors import DomainError
+    from salesdept.core.imports import read_table
+    from salesdept.crm.services.imports import run_import
+
+    if _unapplied_migrations():
+        return _fail("the database is not up to date; run `salesdept migrate` first.")
+    user = _import_user(args.user)
+    if user is None:
+        if args.user:
+            return _fail(f"no active user named {args.user!r}.")
+        return _fail("--user is required (the import runs as that user, within their scope).")
+    path = Path(args.file)
+    if not path.is_file():
+        return _fail(f"{path}: no such file.")
+    try:
+        table = read_table(path, path.name)
+        result = run_import(
+            by=user, kind=args.kind, table=table, only_valid=args.only_valid, dry_run=args.dry_run
+        )
+    except PermissionDenied:
+        return _fail(f"{user.username} is not allowed to import {args.kind}.")
+    except DomainError as exc:
+        return _fail(f"{path.name}: {exc.message}")
+    if result.errors:
+        _print_row_errors(result.errors)
+        _say()
+    _say(
+        f"{result.total} row(s) read, {result.valid} good, {result.skipped} with errors; "
+        f"{result.created} {args.kind} created as {user.username}."
+    )
+    if args.dry_run:
+        _say("Dry run: nothing was written.")
+        return 1 if result.errors and not args.only_valid else 0
+    if result.created:
+        return 0
+    if result.errors:
+        _say("Nothing was written. Correct the rows above, or use --only-valid to import the good rows.")
+        return 1
+    return 0
+
+
 def cmd_manage(args) -> int:
     _django()
     from django.core.management import execute_from_command_line
@@ -314,6 +380,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--email")
     p.add_argument("--no-input", action="store_true", help="never prompt")
     p.set_defaults(func=cmd_createadmin)
+
+    p = sub.add_parser(
+        "import",
+        help="import customers, contacts or leads from a CSV or XLSX file",
+        description="Check every row first and print each bad row (row, column, reason). Nothing is "
+        "written unless every row is good, or --only-valid is given. The import runs as --user "
+        "(default: the only active user with the admin role) within that user's scope.",
+    )
+    p.add_argument("kind", choices=["customers", "contacts", "leads"])
+    p.add_argument("file", help="a .csv (UTF-8 or GBK) or .xlsx file; the first row holds the column titles")
+    p.add_argument("--user", help="username to import as (their permissions and scope apply)")
+    p.add_argument("--only-valid", action="store_true", help="write the good rows even if others have errors")
+    p.add_argument("--dry-run", action="store_true", help="check only; write nothing")
+    p.set_defaults(func=cmd_import)
 
     p = sub.add_parser(
         "manage", help="run any Django management command (salesdept manage help)", add_help=False

@@ -6,7 +6,7 @@ import itertools
 import pytest
 from django.utils import timezone
 
-from salesdept.crm.models import Customer, Lead, LeadStage, Tier
+from salesdept.crm.models import Customer, Lead, LeadStage, LeadStageChange, Tier
 from salesdept.crm.text import normalize_name, normalize_phone, pinyin_key
 
 _counter = itertools.count(1)
@@ -42,7 +42,7 @@ def make_lead(org):
         n = next(_counter)
         owner = owner or org.sales1
         name = name or f"潜在客户{n:05d}"
-        return Lead.objects.create(
+        lead = Lead.objects.create(
             code=f"TL-{n:06d}",
             name=name,
             name_normalized=normalize_name(name),
@@ -55,5 +55,11 @@ def make_lead(org):
             created_at=fields.pop("created_at", timezone.now()),
             **fields,
         )
+        # The history always starts with the first stage (invariant CRM3).
+        LeadStageChange.objects.create(lead=lead, to_stage=lead.stage, by=owner, at=lead.created_at)
+        if lead.stage.outcome != LeadStage.Outcome.OPEN and lead.closed_at is None:
+            Lead.objects.filter(pk=lead.pk).update(closed_at=lead.created_at)
+            lead.refresh_from_db()
+        return lead
 
     return make

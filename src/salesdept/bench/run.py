@@ -79,7 +79,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _child_env(home: Path, database_url: str) -> dict:
+def _child_env(home: Path, database_url: str, quick: bool = False) -> dict:
     env = {
         k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE", "DATABASE_URL", "DEBUG"}
     }
@@ -93,6 +93,8 @@ def _child_env(home: Path, database_url: str) -> dict:
         PYTHONDONTWRITEBYTECODE="1",
         TMPDIR=str(home),
         LOG_LEVEL="ERROR",
+        # seeders scale their data down in quick mode (bench/crm.py)
+        SALESDEPT_BENCH_QUICK="1" if quick else "0",
     )
     return env
 
@@ -121,10 +123,10 @@ def _stop(server: subprocess.Popen) -> None:
             server.wait()
 
 
-def bench_database(label: str, database_url: str, root: Path, n: int) -> dict:
+def bench_database(label: str, database_url: str, root: Path, n: int, quick: bool = False) -> dict:
     home = root / label
     home.mkdir()
-    env = _child_env(home, database_url)
+    env = _child_env(home, database_url, quick)
     _log(f"{label}: migrating and seeding")
     prepared = subprocess.run(
         [sys.executable, "-m", "salesdept.bench.prepare", str(SEED)], env=env, capture_output=True, text=True
@@ -227,11 +229,12 @@ def run(*, quick: bool = False, database_url: str | None = None) -> int:
     root = Path(tempfile.mkdtemp(prefix="salesdept-bench-"))
     failed = False
     try:
-        output["sqlite"] = bench_database("sqlite", f"sqlite:///{root / 'sqlite' / 'bench.sqlite3'}", root, n)
+        sqlite_url = f"sqlite:///{root / 'sqlite' / 'bench.sqlite3'}"
+        output["sqlite"] = bench_database("sqlite", sqlite_url, root, n, quick)
         pg = _postgres_url(database_url)
         if pg:
             with ThrowawayPostgres(pg) as url:
-                output["postgresql"] = bench_database("postgresql", url, root, n)
+                output["postgresql"] = bench_database("postgresql", url, root, n, quick)
     except Exception as exc:  # report, but still print what was measured
         output["error"] = str(exc)
         failed = True

@@ -9,6 +9,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from . import crm
 from .http import Client
 
 BENCH_USERS = 10_000
@@ -70,7 +71,7 @@ def seed_people(rng: random.Random) -> dict:
     }
 
 
-SEEDERS: list[Callable[[random.Random], dict]] = [seed_people]
+SEEDERS: list[Callable[[random.Random], dict]] = [seed_people, crm.seed_crm]
 
 
 # ---------------------------------------------------------------------------- workloads (HTTP)
@@ -136,4 +137,6 @@ WORKLOADS: list[Workload] = [
     Workload(
         "users_list", "GET /api/v1/users?page=N&page_size=50 (director, 10,000+ users)", measure_users_list
     ),
+    # C1–C5 (bench/crm.py); the import comes last because it adds customers
+    *(Workload(name, description, measure) for name, description, measure in crm.CRM_WORKLOADS),
 ]

@@ -9,7 +9,8 @@ customers stay indexed lookups."""
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import get_language
+from django.urls import reverse
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from salesdept.accounts.scope import ScopedQuerySet
@@ -132,6 +133,7 @@ class Customer(models.Model):
     class Meta:
         ordering = ["name", "pk"]
         indexes = [
+            models.Index(fields=["name", "id"], name="customer_name_idx"),
             models.Index(fields=["owner", "name"], name="customer_owner_name_idx"),
             models.Index(fields=["region", "name"], name="customer_region_name_idx"),
             models.Index(fields=["owner", "completeness"], name="customer_owner_complete_idx"),
@@ -148,6 +150,9 @@ class Customer(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("crm:customer_detail", args=[self.pk])
 
 
 class Contact(models.Model):
@@ -290,7 +295,7 @@ class LeadStage(models.Model):
     negotiating → won / lost. `outcome` marks the closing stages."""
 
     class Outcome(models.TextChoices):
-        OPEN = "open", _("Open")
+        OPEN = "open", _("Still open")
         WON = "won", _("Won")
         LOST = "lost", _("Lost")
 
@@ -508,6 +513,7 @@ class Activity(models.Model):
     class Meta:
         ordering = ["due_on", "pk"]
         indexes = [
+            models.Index(fields=["due_on", "id"], name="activity_due_idx"),
             models.Index(fields=["owner", "status", "due_on"], name="activity_owner_due_idx"),
             models.Index(fields=["status", "due_on"], name="activity_status_due_idx"),
             models.Index(fields=["customer", "status"], name="activity_customer_idx"),
@@ -579,7 +585,7 @@ class Feedback(models.Model):
         QUALITY = "quality", _("Quality issue")
 
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")  # logged, waiting for the person it is routed to
+        OPEN = "open", pgettext_lazy("complaint status", "Open")  # logged, waiting for its handler
         IN_PROGRESS = "in_progress", _("In progress")
         RESOLVED = "resolved", _("Resolved")  # resolution written; the customer not yet told
         CONFIRMED = "confirmed", _("Confirmed")  # the customer confirmed the resolution
@@ -635,6 +641,7 @@ class Feedback(models.Model):
         verbose_name=_("confirmed by"),
     )
     customer_response = models.CharField(_("customer's response"), max_length=300, blank=True)
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     created_by = models.ForeignKey(
         User, on_delete=models.PROTECT, related_name="+", verbose_name=_("logged by")
     )
@@ -707,7 +714,7 @@ class Letter(models.Model):
         DOCUMENT = "document", _("Document")
 
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")  # waiting for the handler's follow-up
+        OPEN = "open", pgettext_lazy("letter status", "Open")  # waiting for the handler's follow-up
         DONE = "done", _("Done")
 
     SCOPE = {"own": "handler", "team": "handler__team", "region": "customer__region"}
@@ -735,6 +742,7 @@ class Letter(models.Model):
     status = models.CharField(_("status"), max_length=5, choices=Status, default=Status.OPEN)
     outcome = models.TextField(_("outcome"), blank=True)
     done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     created_by = models.ForeignKey(
         User, on_delete=models.PROTECT, related_name="+", verbose_name=_("registered by")
     )

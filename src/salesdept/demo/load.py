@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
+from . import crm as crm_module
 from . import org as org_module
 
 SEED = 20261127
@@ -43,6 +44,7 @@ def load_org(ctx: DemoContext) -> None:
 # Each capability appends its loader here (keep the order: later loaders use earlier records).
 LOADERS: list[Callable[[DemoContext], None]] = [
     load_org,
+    crm_module.load,  # C1–C5: customers, leads, follow-ups, phone log, complaints, letters
 ]
 
 

@@ -15,6 +15,14 @@ class MenuItem:
     url_name: str
     permission: str = ""  # "" = every signed-in user
     staff_only: bool = False  # the Django admin: only for is_staff users (the admin role)
+    group: str = ""  # shown inside the drop-down of this group (GROUPS), in MENU order
+
+
+# Drop-down menus, so the bar stays one line on a laptop however many capabilities there are.
+GROUPS = {
+    "customers": _("Customers"),
+    "service": _("Customer service"),
+}
 
 
 # Later capabilities add their entries here (customers, contracts, shipments …), each with the
@@ -22,12 +30,28 @@ class MenuItem:
 MENU = [
     MenuItem("dashboard", _("Dashboard"), "web:dashboard"),
     MenuItem("today", _("Today's follow-ups"), "crm:activity_today", permission="crm.view_activity"),
-    MenuItem("customers", _("Customers"), "crm:customer_list", permission="crm.view_customer"),
-    MenuItem("leads", _("Leads"), "crm:lead_list", permission="crm.view_lead"),
-    MenuItem("visits", _("Visitor reception"), "crm:visit_list", permission="crm.view_visit"),
-    MenuItem("calls", _("Phone log"), "crm:call_list", permission="crm.view_phonecall"),
-    MenuItem("feedback", _("Complaints"), "crm:feedback_list", permission="crm.view_feedback"),
-    MenuItem("letters", _("Correspondence"), "crm:letter_list", permission="crm.view_letter"),
+    MenuItem(
+        "customers", _("Customers"), "crm:customer_list", permission="crm.view_customer", group="customers"
+    ),
+    MenuItem("leads", _("Leads"), "crm:lead_list", permission="crm.view_lead", group="customers"),
+    MenuItem(
+        "conversion",
+        _("Conversion rate"),
+        "crm:conversion_rates",
+        permission="crm.view_lead",
+        group="customers",
+    ),
+    MenuItem(
+        "visits", _("Visitor reception"), "crm:visit_list", permission="crm.view_visit", group="customers"
+    ),
+    MenuItem("import", _("Import"), "crm:import_start", permission="crm.import_customer", group="customers"),
+    MenuItem("calls", _("Phone log"), "crm:call_list", permission="crm.view_phonecall", group="service"),
+    MenuItem(
+        "feedback", _("Complaints"), "crm:feedback_list", permission="crm.view_feedback", group="service"
+    ),
+    MenuItem(
+        "letters", _("Correspondence"), "crm:letter_list", permission="crm.view_letter", group="service"
+    ),
     MenuItem("audit", _("Audit trail"), "audit:list", permission="audit.view_audit_trail"),
     MenuItem("admin", _("Administration"), "admin:index", staff_only=True),
 ]
@@ -48,14 +72,29 @@ def role_labels(user) -> list[str]:
 
 
 def navigation(request):
+    """The menu entries the user may use: plain links, and groups ({"group", "label", "items"})
+    shown as drop-downs; a group appears where its first item is and only if it has items."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"menu": []}
-    items = []
+    entries: list[dict] = []
+    groups: dict[str, dict] = {}
     for item in MENU:
-        if _allowed(item, user):
-            url = reverse(item.url_name)
-            items.append(
-                {"key": item.key, "label": item.label, "url": url, "active": _active(url, request.path)}
-            )
-    return {"menu": items, "user_roles": role_labels(user), "user_initial": str(user)[:1].upper()}
+        if not _allowed(item, user):
+            continue
+        url = reverse(item.url_name)
+        link = {"key": item.key, "label": item.label, "url": url, "active": _active(url, request.path)}
+        if not item.group:
+            entries.append(link)
+            continue
+        if item.group not in groups:
+            groups[item.group] = {
+                "group": item.group,
+                "label": GROUPS[item.group],
+                "items": [],
+                "active": False,
+            }
+            entries.append(groups[item.group])
+        groups[item.group]["items"].append(link)
+        groups[item.group]["active"] |= link["active"]
+    return {"menu": entries, "user_roles": role_labels(user), "user_initial": str(user)[:1].upper()}

@@ -177,8 +177,9 @@ def document_history(doc):
 
 
 @register.simple_tag(takes_context=True)
-def sort_header(context, field: str, label, default: str = "", param: str = "sort"):
-    """A <th> whose link toggles ?sort=field / ?sort=-field and keeps the other filters."""
+def sort_header(context, field: str, label, default: str = "", param: str = "sort", css_class: str = ""):
+    """A <th> whose link toggles ?sort=field / ?sort=-field and keeps the other filters;
+    `css_class` is set on the <th> (e.g. "d-none d-md-table-cell" to hide it on phones)."""
     request = context["request"]
     current = request.GET.get(param) or default
     if current == field:
@@ -191,8 +192,9 @@ def sort_header(context, field: str, label, default: str = "", param: str = "sor
     query[param] = target
     query.pop("page", None)
     return format_html(
-        '<th scope="col" aria-sort="{}"><a href="?{}" class="sort-link">{} '
+        '<th scope="col"{} aria-sort="{}"><a href="?{}" class="sort-link">{} '
         '<span aria-hidden="true">{}</span></a></th>',
+        format_html(' class="{}"', css_class) if css_class else "",
         state,
         query.urlencode(),
         label,

@@ -19,3 +19,11 @@ document.addEventListener("click", function (event) {
     if (done) { button.dataset.label = button.textContent; button.textContent = done; }
   });
 });
+
+document.addEventListener("htmx:beforeSwap", function (event) {
+  // A form re-rendered with its errors answers 400: show it in place, as a 200 would be.
+  if (event.detail.xhr.status === 400) {
+    event.detail.shouldSwap = true;
+    event.detail.isError = false;
+  }
+});

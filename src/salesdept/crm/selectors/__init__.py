@@ -1,0 +1,1 @@
+"""Package: one module per record family (customers, leads, activities, feedback, letters)."""

@@ -1,0 +1,583 @@
+"""Bulk import of customers, contacts and leads from CSV or XLSX (X5).
+
+Guarantees, for every kind:
+- every row is checked first, by the same build functions the create forms use
+  (customer_build, contact_build, lead_build), and every bad row is reported with its row
+  number, column and reason;
+- nothing is written unless every row is good, or the caller asked for only_valid=True; a dry
+  run writes nothing;
+- an import only ever creates records: a row that duplicates an existing customer (anyone's —
+  the reason does not say whose) or another row of the file is an error, never an update;
+- the import runs as `by`: their permissions and their scope apply (a salesperson imports for
+  themself and attaches contacts only to customers they can see);
+- one transaction: rows are written with bulk_create in batches, numbers are taken as one block
+  of the yearly sequence, and the audit trail gets one "created" entry per record.
+"""
+
+from dataclasses import dataclass, field
+
+from auditlog.cid import get_cid
+from auditlog.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
+from django.db import connections, router, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from salesdept.accounts.models import Region
+from salesdept.accounts.scope import visible
+from salesdept.core.errors import ValidationFailed
+from salesdept.core.imports import (
+    CellError,
+    Column,
+    ImportResult,
+    RowError,
+    Table,
+    choice_key,
+    choice_map,
+    insert_rows,
+    insert_values,
+    parse_bool,
+    parse_date,
+    parse_decimal,
+)
+from salesdept.core.models import Sequence
+from salesdept.core.numbering import format_number
+from salesdept.core.permissions import require
+
+from ..models import Contact, Customer, Lead, LeadStage, LeadStageChange, Source, Tier
+
+BATCH = 1000
+CREATE = LogEntry.Action.CREATE
+CUSTOMER_PREFIX = "CUS"
+LEAD_PREFIX = "LD"
+KINDS = ("customers", "contacts", "leads")
+PERMISSIONS = {"customers": "crm.import_customer", "contacts": "crm.import_customer", "leads": "crm.add_lead"}
+
+# Column titles a file may use besides the template's own (English and Chinese labels are
+# accepted automatically). Examples fill the template's sample row.
+CUSTOMER_COLUMNS = [
+    Column(
+        "name",
+        _("Name"),
+        ("客户名称", "名称", "公司名称", "customer name", "customer"),
+        True,
+        "上海华强机械有限公司",
+    ),
+    Column(
+        "name_en", _("English name"), ("英文名称", "英文名"), example="Shanghai Huaqiang Machinery Co., Ltd."
+    ),
+    Column("kind", _("Kind"), ("类型", "客户类型", "type"), example="company"),
+    Column("tier", _("Tier"), ("等级", "客户等级", "级别", "grade"), example="A"),
+    Column("region", _("Region"), ("区域", "地区", "所属区域"), example="east-sh"),
+    Column("industry", _("Industry"), ("行业", "所属行业"), example="机械制造"),
+    Column("source", _("Source"), ("来源", "客户来源"), example="exhibition"),
+    Column("owner", _("Salesperson"), ("业务员", "销售员", "负责人", "所属业务员", "username"), example=""),
+    Column("phone", _("Phone"), ("电话", "联系电话", "telephone"), example="021-5888 1234"),
+    Column("email", _("Email"), ("邮箱", "电子邮件", "e-mail"), example="info@huaqiang.example"),
+    Column("address", _("Address"), ("地址", "公司地址"), example="上海市浦东新区张江路 88 号"),
+    Column("website", _("Website"), ("网站", "网址")),
+    Column("tax_id", _("Tax ID"), ("税号", "纳税人识别号", "统一社会信用代码"), example="91310115MA1H000001"),
+    Column("invoice_name", _("Invoice title"), ("开票名称", "发票抬头", "开票抬头")),
+    Column("bank_name", _("Bank"), ("开户银行", "开户行")),
+    Column("bank_account", _("Bank account"), ("银行账号", "开户账号")),
+    Column("invoice_address", _("Invoicing address"), ("开票地址",)),
+    Column("invoice_phone", _("Invoicing phone"), ("开票电话",)),
+    Column("notes", _("Notes"), ("备注",)),
+]
+CONTACT_COLUMNS = [
+    Column(
+        "customer",
+        _("Customer"),
+        ("客户", "客户名称", "客户编号", "customer number"),
+        True,
+        "上海华强机械有限公司",
+    ),
+    Column("name", _("Name"), ("姓名", "联系人", "联系人姓名", "contact"), True, "陈志强"),
+    Column("title", _("Position"), ("职务", "职位", "title"), example="采购经理"),
+    Column("phone", _("Phone"), ("电话", "手机", "联系电话", "mobile"), example="138 0013 8000"),
+    Column("email", _("Email"), ("邮箱", "电子邮件", "e-mail"), example="chen@huaqiang.example"),
+    Column("is_primary", _("Primary contact"), ("primary", "主要联系人", "首要联系人"), example="yes"),
+    Column("notes", _("Notes"), ("备注",)),
+]
+LEAD_COLUMNS = [
+    Column(
+        "name",
+        _("Prospect"),
+        ("name", "名称", "潜在客户", "客户名称", "公司名称"),
+        True,
+        "苏州恒泰电子有限公司",
+    ),
+    Column("contact_name", _("Contact person"), ("联系人", "contact"), example="王丽"),
+    Column("phone", _("Phone"), ("电话", "手机", "联系电话"), example="0512-6666 8888"),
+    Column("email", _("Email"), ("邮箱", "电子邮件", "e-mail")),
+    Column("source", _("Source"), ("来源", "线索来源"), example="website"),
+    Column("stage", _("Stage"), ("阶段", "stage code", "阶段代码"), example="new"),
+    Column("expected_amount", _("Expected amount"), ("预计金额", "金额", "amount"), example="150000.00"),
+    Column(
+        "expected_on",
+        _("Expected closing date"),
+        ("预计成交日期", "预计日期", "expected date"),
+        example="2026-12-31",
+    ),
+    Column("region", _("Region"), ("区域", "地区"), example="east-js"),
+    Column("owner", _("Salesperson"), ("业务员", "销售员", "负责人", "username")),
+    Column("notes", _("Notes"), ("备注",)),
+]
+COLUMNS = {"customers": CUSTOMER_COLUMNS, "contacts": CONTACT_COLUMNS, "leads": LEAD_COLUMNS}
+# A build function's field names that differ from the column keys.
+FIELD_TO_COLUMN = {
+    "region_id": "region",
+    "tier_id": "tier",
+    "owner_id": "owner",
+    "stage_id": "stage",
+    "customer_id": "customer",
+    "stage_code": "stage",
+    "username": "owner",
+}
+TEXT_FIELDS = {
+    "customers": (
+        "name",
+        "name_en",
+        "industry",
+        "phone",
+        "email",
+        "address",
+        "website",
+        "tax_id",
+        "invoice_name",
+        "bank_name",
+        "bank_account",
+        "invoice_address",
+        "invoice_phone",
+        "notes",
+    ),
+    "contacts": ("name", "title", "phone", "email", "notes"),
+    "leads": ("name", "contact_name", "phone", "email", "notes"),
+}
+
+
+def _chunks(values, size=BATCH):
+    values = list(values)
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+@dataclass
+class Lookups:
+    """Everything the rows refer to, read once per file (not once per row). `build` is the
+    build function's own lookups object (owners in scope, tiers, stages), shared by all rows."""
+
+    build: object = None
+    regions: dict = field(default_factory=dict)
+    tiers: dict = field(default_factory=dict)
+    stages: dict = field(default_factory=dict)
+    sources: dict = field(default_factory=dict)
+    kinds: dict = field(default_factory=dict)
+    customers: dict = field(default_factory=dict)  # code or exact name → [visible customers]
+    contacts: set = field(default_factory=set)  # (customer id, lower-case name) already on file
+
+    @classmethod
+    def load(cls, *, by, kind: str, records) -> "Lookups":
+        from . import customers, leads
+
+        lk = cls()
+        lk.regions = choice_map((r, (r.code, r.name, r.name_en)) for r in Region.objects.all())
+        lk.sources = choice_map((v, (v, label, *SOURCE_NAMES.get(v, ()))) for v, label in Source.choices)
+        if kind == "customers":
+            lk.build = customers.Lookups(by)
+            lk.tiers = choice_map((t, (t.code, t.name, t.name_en)) for t in Tier.objects.all())
+            lk.kinds = choice_map((v, (v, label, *KIND_NAMES[v])) for v, label in Customer.Kind.choices)
+        elif kind == "leads":
+            lk.build = leads.Lookups(by)
+            lk.stages = choice_map(
+                (s.code, (s.code, s.name, s.name_en)) for s in LeadStage.objects.filter(is_active=True)
+            )
+        else:
+            refs = {v["customer"].strip() for _n, v in records if v["customer"].strip()}
+            lk._load_customers(by=by, refs=refs)
+        return lk
+
+    def _load_customers(self, *, by, refs: set) -> None:
+        # Only customers the importer can see: another's customer reads as unknown (X1).
+        customers = visible(Customer.objects.active(), by).only("pk", "code", "name", "owner_id", "region_id")
+        found: dict[int, Customer] = {}
+        for chunk in _chunks(refs):
+            found.update({c.pk: c for c in customers.filter(Q(code__in=chunk) | Q(name__in=chunk))})
+        for c in found.values():
+            self.customers.setdefault(c.code, []).append(c)
+            if c.name != c.code:
+                self.customers.setdefault(c.name, []).append(c)
+        for chunk in _chunks(found):
+            self.contacts.update(
+                (cid, name.lower())
+                for cid, name in Contact.objects.filter(customer_id__in=chunk, is_active=True).values_list(
+                    "customer_id", "name"
+                )
+            )
+
+
+# Chinese names a file may use for the choices (the catalogue's translations count as well).
+KIND_NAMES = {"company": ("公司", "企业", "单位"), "person": ("个人", "自然人")}
+SOURCE_NAMES = {
+    "visit": ("来访", "上门", "来访接待"),
+    "phone": ("电话", "来电"),
+    "referral": ("介绍", "转介绍", "推荐"),
+    "exhibition": ("展会", "展览会"),
+    "website": ("网站", "官网"),
+    "advertising": ("广告",),
+    "dealer": ("经销商",),
+    "other": ("其他", "其它"),
+}
+
+
+def _pick(mapping: dict, text: str, message, errors: list, key: str):
+    if not text:
+        return None
+    value = mapping.get(choice_key(text))
+    if value is None:
+        errors.append((key, message))
+    return value
+
+
+def parse_row(kind: str, values: dict, lk: Lookups, *, by) -> tuple[dict, list]:
+    """The row's text as the build function's data (choices by code or by their English or
+    Chinese name), or (column key, message) errors for cells that name nothing known."""
+    errors: list = []
+    data = {k: values[k] for k in TEXT_FIELDS[kind]}
+    if kind == "contacts":
+        ref = values["customer"].strip()
+        matches = lk.customers.get(ref, [])
+        if not ref:
+            errors.append(("customer", _("This field is required.")))
+        elif not matches:  # unknown and "someone else's" read the same: the file reveals nobody
+            errors.append(("customer", _("No customer with this number or name is visible to you.")))
+        elif len(matches) > 1:
+            errors.append(("customer", _("Several customers have this name; use the customer number.")))
+        else:
+            data["customer"] = matches[0]
+        try:
+            data["is_primary"] = parse_bool(values["is_primary"])
+        except CellError as exc:
+            errors.append(("is_primary", exc.message))
+        return data, errors
+    data["source"] = _pick(lk.sources, values["source"], _("Unknown source."), errors, "source") or ""
+    data["owner"] = values["owner"].strip()
+    region_message = _("Unknown region. Use the region's code or name.")
+    data["region"] = _pick(lk.regions, values["region"], region_message, errors, "region")
+    if kind == "customers":
+        data["kind"] = _pick(lk.kinds, values["kind"], _("Use company or person."), errors, "kind") or ""
+        codes = ", ".join(sorted({t.code for t in lk.tiers.values()}))
+        tier_message = _("Unknown tier. Use one of: %(codes)s.") % {"codes": codes}
+        data["tier"] = _pick(lk.tiers, values["tier"], tier_message, errors, "tier")
+        if data["region"] is None and not values["region"]:
+            owner = lk.build.owner(data["owner"] or by)  # blank region: the salesperson's own
+            data["region"] = owner.region if owner is not None else None
+    else:
+        data["stage"] = _pick(lk.stages, values["stage"], _("Unknown stage."), errors, "stage") or ""
+        for key, parse in (("expected_amount", parse_decimal), ("expected_on", parse_date)):
+            try:
+                data[key] = parse(values[key])
+            except CellError as exc:
+                errors.append((key, exc.message))
+    return data, errors
+
+
+# --------------------------------------------------------------------------------------- duplicates
+
+
+def _existing(model, attr: str, values: set, **filters) -> set:
+    found = set()
+    for chunk in _chunks(values):
+        found.update(model.objects.filter(**filters, **{f"{attr}__in": chunk}).values_list(attr, flat=True))
+    return found
+
+
+def _customer_duplicates(good: list, titles: dict) -> list[RowError]:
+    """Rows that repeat an earlier row, or match an existing active customer of anyone by the
+    keys of customers.customer_duplicates (normalised name, tax ID, phone — the customer's or a
+    contact's). The reason says what matched, never whose customer it is."""
+    keys = (
+        ("name", "name_normalized", 1, _("A customer with this name already exists."),
+         _("Same name as row %(row)s.")),
+        ("tax_id", "tax_id", 1, _("A customer with this tax ID already exists."),
+         _("Same tax ID as row %(row)s.")),
+        ("phone", "phone_normalized", 6, _("A customer with this phone number already exists."),
+         _("Same phone number as row %(row)s.")),
+    )  # fmt: skip
+    errors = []
+    for column, attr, min_length, existing_message, repeat_message in keys:
+        values = {v for _n, obj in good if len(v := getattr(obj, attr)) >= min_length}
+        existing = _existing(Customer, attr, values, is_active=True, merged_into__isnull=True)
+        if attr == "phone_normalized":
+            existing |= _existing(Contact, attr, values, is_active=True)
+        first: dict[str, int] = {}
+        title = titles.get(column) or _label("customers", column)
+        for number, obj in good:
+            value = getattr(obj, attr)
+            if len(value) < min_length:
+                continue
+            if value in existing:
+                errors.append(RowError(number, title, existing_message))
+            elif value in first:
+                errors.append(RowError(number, title, repeat_message % {"row": first[value]}))
+            else:
+                first[value] = number
+    return errors
+
+
+def _contact_duplicates(good: list, lk: Lookups, titles: dict) -> list[RowError]:
+    """A contact of the same name already on file for the customer, or twice in the file; a
+    second primary contact for one customer."""
+    errors = []
+    first: dict = {}
+    name_title = titles.get("name") or _label("contacts", "name")
+    primary_title = titles.get("is_primary") or _label("contacts", "is_primary")
+    ids = {o.customer_id for _n, o in good if o.is_primary}
+    has_primary = _existing(Contact, "customer_id", ids, is_primary=True, is_active=True)
+    primary: dict[int, int] = {}
+    for number, obj in good:
+        key = (obj.customer_id, obj.name.strip().lower())
+        if key in lk.contacts:
+            errors.append(
+                RowError(number, name_title, _("This customer already has a contact of this name."))
+            )
+        elif key in first:
+            errors.append(RowError(number, name_title, _("Same as row %(row)s.") % {"row": first[key]}))
+        else:
+            first[key] = number
+        if not obj.is_primary:
+            continue
+        if obj.customer_id in has_primary:
+            errors.append(RowError(number, primary_title, _("This customer already has a primary contact.")))
+        elif obj.customer_id in primary:
+            message = _("Row %(row)s is already the primary contact of this customer.")
+            errors.append(RowError(number, primary_title, message % {"row": primary[obj.customer_id]}))
+        else:
+            primary[obj.customer_id] = number
+    return errors
+
+
+def _lead_duplicates(good: list, titles: dict) -> list[RowError]:
+    """The same prospect with the same phone twice in the file."""
+    errors = []
+    first: dict = {}
+    title = titles.get("name") or _label("leads", "name")
+    for number, obj in good:
+        key = (obj.name_normalized, obj.phone_normalized)
+        if key in first:
+            errors.append(RowError(number, title, _("Same as row %(row)s.") % {"row": first[key]}))
+        else:
+            first[key] = number
+    return errors
+
+
+def _duplicates(kind: str, good: list, lk: Lookups, titles: dict) -> list[RowError]:
+    if kind == "customers":
+        return _customer_duplicates(good, titles)
+    if kind == "contacts":
+        return _contact_duplicates(good, lk, titles)
+    return _lead_duplicates(good, titles)
+
+
+# --------------------------------------------------------------------------------------- running
+
+
+@dataclass
+class Checked:
+    good: list  # [(row number, unsaved instance)]
+    errors: list[RowError]
+    total: int
+
+
+def _label(kind: str, key: str) -> str:
+    return next((str(c.label) for c in COLUMNS[kind] if c.key == key), key)
+
+
+def _field_errors(kind: str, number: int, exc: ValidationFailed, titles: dict, skip=()) -> list[RowError]:
+    """A build function's field errors as row errors, named by the file's own column titles
+    (a column in `skip` was already reported for this row)."""
+    out = []
+    for name, message in (exc.fields or {"": exc.message}).items():
+        key = FIELD_TO_COLUMN.get(name, name)
+        if key in skip:
+            continue
+        out.append(RowError(number, titles.get(key) or _label(kind, key) or "—", message))
+    return out
+
+
+def _build(kind: str, *, by, data: dict, lk: Lookups):
+    from . import customers, leads
+
+    if kind == "customers":
+        return customers.customer_build(by=by, data=data, lookups=lk.build)
+    if kind == "contacts":
+        customer = data.pop("customer", None)
+        return customers.contact_build(by=by, customer=customer, data=data)
+    return leads.lead_build(by=by, data=data, lookups=lk.build)
+
+
+def check(*, by, table: Table, kind: str) -> Checked:
+    """Every row through parse_row and the build function, then the duplicate rules; nothing
+    is saved."""
+    records, errors = table.records(COLUMNS[kind])
+    if errors:  # a missing or unknown column: no row can be read reliably
+        return Checked(good=[], errors=errors, total=len(records))
+    titles = table.titles(COLUMNS[kind])
+    lk = Lookups.load(by=by, kind=kind, records=records)
+    good = []
+    for number, values in records:
+        data, problems = parse_row(kind, values, lk, by=by)
+        errors.extend(RowError(number, titles.get(k) or _label(kind, k), m) for k, m in problems)
+        # Build even a row with unreadable cells (left empty), so its other faults show too.
+        reported = {k for k, _m in problems}
+        for key in reported & data.keys():
+            data[key] = None
+        try:
+            built = _build(kind, by=by, data=data, lk=lk)
+        except ValidationFailed as exc:
+            errors.extend(_field_errors(kind, number, exc, titles, skip=reported))
+            continue
+        if not problems:
+            good.append((number, built))
+    duplicate_errors = _duplicates(kind, good, lk, titles)
+    if duplicate_errors:
+        errors.extend(duplicate_errors)
+        bad = {e.row for e in duplicate_errors}
+        good = [(n, obj) for n, obj in good if n not in bad]
+    errors.sort(key=lambda e: e.row)
+    return Checked(good=good, errors=errors, total=len(records))
+
+
+def take_numbers(prefix: str, count: int) -> list[str]:
+    """`count` consecutive numbers of `prefix` for this year, as one block.
+
+    Locks the sequence row exactly as core.numbering.next_number does (created without racing,
+    then SELECT … FOR UPDATE), so concurrent single creations queue behind the import and the
+    series stays gap-free; must run inside the transaction that saves the records."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("take_numbers() must run inside the transaction that saves the records.")
+    if count <= 0:
+        return []
+    year = timezone.localdate().year
+    Sequence.objects.bulk_create([Sequence(key=prefix, year=year)], ignore_conflicts=True)
+    seq = Sequence.objects.select_for_update().get(key=prefix, year=year)
+    first = seq.last + 1
+    seq.last += count
+    seq.save(update_fields=["last"])
+    return [format_number(prefix, year, n) for n in range(first, first + count)]
+
+
+def _audit(objects: list, *, by, kind: str) -> None:
+    """One "created" audit entry per record, as django-auditlog writes it ({field: ["None",
+    value]}), inserted in bulk: bulk inserts send no signals, so django-auditlog would not see
+    the rows otherwise."""
+    model = type(objects[0])
+    connection = connections[router.db_for_write(LogEntry)]
+    content_type_id = ContentType.objects.get_for_model(model).pk
+    json_field = LogEntry._meta.get_field("changes")
+    timestamp = LogEntry._meta.get_field("timestamp").get_db_prep_save(timezone.now(), connection)
+    extra = json_field.get_db_prep_save({"import": kind}, connection)
+    cid = get_cid()
+    fields = [(f.name, f.attname) for f in model._meta.concrete_fields if not f.primary_key]
+    rows = []
+    for obj in objects:
+        changes = {}
+        for name, attname in fields:
+            value = getattr(obj, attname)
+            if value is not None and value != "" and value is not False:
+                changes[name] = ["None", str(value)]
+        changes = json_field.get_db_prep_save(changes, connection)
+        rows.append((content_type_id, str(obj.pk), obj.pk, str(obj)[:200], CREATE, "", changes, by.pk, cid,
+                     timestamp, extra))  # fmt: skip
+    names = ["content_type_id", "object_pk", "object_id", "object_repr", "action", "changes_text", "changes",
+             "actor_id", "cid", "timestamp", "additional_data"]  # fmt: skip
+    insert_values(LogEntry, names, rows, batch_size=BATCH)
+
+
+def _read_pks(model, objects: list) -> None:
+    by_code = {o.code: o for o in objects}
+    for chunk in _chunks(by_code):
+        for pk, code in model.objects.filter(code__in=chunk).values_list("pk", "code"):
+            by_code[code].pk = pk
+
+
+def _save(kind: str, objects: list, *, by) -> None:
+    from .customers import customers_recompute_completeness
+
+    if kind == "contacts":
+        # As contact_create does: a customer's first contact is its primary one.
+        with_contacts = _existing(Contact, "customer_id", {o.customer_id for o in objects}, is_active=True)
+        primary = {o.customer_id for o in objects if o.is_primary}
+        for obj in objects:
+            if obj.customer_id not in with_contacts:
+                with_contacts.add(obj.customer_id)
+                if obj.customer_id not in primary:
+                    obj.is_primary = True
+        Contact.objects.bulk_create(objects, batch_size=BATCH)
+        for chunk in _chunks(sorted({o.customer_id for o in objects})):
+            customers_recompute_completeness(customer_ids=chunk)
+        return
+    model, prefix = (Customer, CUSTOMER_PREFIX) if kind == "customers" else (Lead, LEAD_PREFIX)
+    now = timezone.now()
+    for obj, code in zip(objects, take_numbers(prefix, len(objects)), strict=True):
+        obj.code = code
+        obj.created_by = by
+        if kind == "leads":
+            obj.created_at = obj.stage_changed_at = now
+    insert_rows(model, objects, batch_size=BATCH)
+    _read_pks(model, objects)
+    if kind == "leads":  # the stage history starts with the creation (conversion rates count it)
+        changes = [LeadStageChange(lead_id=o.pk, to_stage_id=o.stage_id, by=by, at=now) for o in objects]
+        insert_rows(LeadStageChange, changes, batch_size=BATCH)
+
+
+def _run(*, by, table: Table, kind: str, only_valid: bool, dry_run: bool) -> ImportResult:
+    require(by, PERMISSIONS[kind])
+    checked = check(by=by, table=table, kind=kind)
+    created = 0
+    if checked.good and not dry_run and (only_valid or not checked.errors):
+        objects = [obj for _number, obj in checked.good]
+        _save(kind, objects, by=by)
+        _audit(objects, by=by, kind=kind)
+        created = len(objects)
+    return ImportResult(
+        created=created,
+        errors=checked.errors,
+        skipped=len({e.row for e in checked.errors}),
+        dry_run=dry_run,
+        total=checked.total,
+    )
+
+
+@transaction.atomic
+def import_customers(*, by, table: Table, only_valid: bool = False, dry_run: bool = False) -> ImportResult:
+    """Create the customers of `table` as `by` (see the module's guarantees). Duplicates of an
+    existing customer (normalised name, tax ID, phone) or of another row are row errors."""
+    return _run(by=by, table=table, kind="customers", only_valid=only_valid, dry_run=dry_run)
+
+
+@transaction.atomic
+def import_contacts(*, by, table: Table, only_valid: bool = False, dry_run: bool = False) -> ImportResult:
+    """Create the contacts of `table`, each attached to a customer `by` can see (by number or
+    exact name). A contact of the same name already on file for that customer is a row error."""
+    return _run(by=by, table=table, kind="contacts", only_valid=only_valid, dry_run=dry_run)
+
+
+@transaction.atomic
+def import_leads(*, by, table: Table, only_valid: bool = False, dry_run: bool = False) -> ImportResult:
+    """Create the leads of `table` as `by`, each entering its stage (default: the first open
+    one) as the first step of its history. The same prospect and phone twice is a row error."""
+    return _run(by=by, table=table, kind="leads", only_valid=only_valid, dry_run=dry_run)
+
+
+IMPORTERS = {"customers": import_customers, "contacts": import_contacts, "leads": import_leads}
+
+
+def run_import(
+    *, by, kind: str, table: Table, only_valid: bool = False, dry_run: bool = False
+) -> ImportResult:
+    """The importer of `kind` (customers, contacts, leads)."""
+    if kind not in IMPORTERS:
+        raise ValidationFailed({"kind": _("Choose customers, contacts or leads.")})
+    return IMPORTERS[kind](by=by, table=table, only_valid=only_valid, dry_run=dry_run)

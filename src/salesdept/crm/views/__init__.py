@@ -1,0 +1,1 @@
+"""Pages of the crm app: one module per record family, each with its own `urlpatterns`."""
