@@ -58,7 +58,10 @@ def _gunicorn(*, host: str, port: int, workers: int, accesslog: str | None) -> N
     options = {
         "bind": bind,
         "workers": max(1, workers),
-        "timeout": 60,
+        # a 50,000-row import (the largest request) runs in one request; give it room on a
+        # busy machine instead of killing the worker half-way (the import is one transaction,
+        # so a killed worker writes nothing, but the user gets no answer)
+        "timeout": int(os.environ.get("SALESDEPT_WORKER_TIMEOUT", "180")),
         "graceful_timeout": 10,
         "accesslog": accesslog,
         "errorlog": "-",

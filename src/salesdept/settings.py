@@ -151,6 +151,9 @@ AXES_VERBOSE = False
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("zh-hans", _("Simplified Chinese"))]
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+# Our own number formats where Django's differ from how the department writes them (zh_Hans:
+# 860,000.00, grouped by thousands).
+FORMAT_MODULE_PATH = ["salesdept.formats"]
 USE_I18N = True
 TIME_ZONE = os.environ.get("TIME_ZONE", "Asia/Shanghai")
 USE_TZ = True

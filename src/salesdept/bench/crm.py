@@ -22,6 +22,7 @@ import sys
 import time
 import uuid
 from pathlib import Path
+from types import SimpleNamespace
 
 from .http import Client
 
@@ -137,6 +138,7 @@ def seed_crm(rng: random.Random) -> dict:
     from salesdept.accounts.models import User
     from salesdept.core.models import Sequence
     from salesdept.crm.models import Activity, Contact, Customer, Tier
+    from salesdept.crm.search_keys import contact_text
     from salesdept.crm.text import normalize_name, normalize_phone
 
     n = sizes()
@@ -245,6 +247,14 @@ def seed_crm(rng: random.Random) -> dict:
                                 number,
                                 normalize_phone(number),
                                 k == 0,
+                                # the search column the model fills in pre_save (crm/search_keys.py)
+                                contact_text(
+                                    SimpleNamespace(
+                                        name=contact_name,
+                                        name_pinyin=contact_pinyin,
+                                        phone_normalized=normalize_phone(number),
+                                    )
+                                ),
                             )
                         )
                 for due, hour in plan:
@@ -263,7 +273,16 @@ def seed_crm(rng: random.Random) -> dict:
                     )
             _insert(
                 Contact,
-                ["customer_id", "name", "name_pinyin", "title", "phone", "phone_normalized", "is_primary"],
+                [
+                    "customer_id",
+                    "name",
+                    "name_pinyin",
+                    "title",
+                    "phone",
+                    "phone_normalized",
+                    "is_primary",
+                    "search_text",
+                ],  # fmt: skip
                 contacts,
                 {"email": "", "notes": "", "is_active": True, "created_at": timezone.now()},
             )

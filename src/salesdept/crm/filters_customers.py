@@ -12,8 +12,6 @@ Filter names (query parameters of the page and the API alike):
     sort        name | code | tier | owner | completeness | last_contact | created, "-" for descending
 """
 
-import re
-
 import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
@@ -25,9 +23,8 @@ from salesdept.accounts.scope import region_subtree, visible
 from salesdept.core.exports import Column
 
 from .models import Customer, Source, Tier
-from .text import normalize_name, normalize_phone
+from .search_keys import matches
 
-PHONE_LIKE = re.compile(r"[\d\s()+\-]{4,}")
 SORTS = {
     "name": ("name", "pk"),
     "code": ("code",),
@@ -42,20 +39,9 @@ ACTIVE_CHOICES = [("1", _("Active")), ("0", _("Deactivated")), ("all", _("All"))
 
 
 def search_condition(q: str) -> Q:
-    """What the search box matches; the digits of a query also find phone numbers."""
-    q = q.strip()
-    condition = (
-        Q(name__icontains=q)
-        | Q(name_en__icontains=q)
-        | Q(name_pinyin__icontains=q.lower())
-        | Q(code__iexact=q)
-        | Q(tax_id__iexact=q.replace(" ", ""))
-    )
-    if (key := normalize_name(q)) and key != q.lower():
-        condition |= Q(name_normalized__contains=key)
-    if PHONE_LIKE.fullmatch(q):
-        condition |= Q(phone_normalized__contains=normalize_phone(q))
-    return condition
+    """What the search box matches: the global search's own condition (one LIKE on the folded
+    search_text), so "see all" from the search page lists exactly the rows it counted."""
+    return matches(q)
 
 
 class CustomerFilter(django_filters.FilterSet):

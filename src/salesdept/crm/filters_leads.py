@@ -15,7 +15,6 @@ Lead filter names (query parameters of the page and the API alike):
 """
 
 import datetime
-import re
 
 import django_filters
 from django import forms
@@ -27,7 +26,7 @@ from salesdept.accounts.models import Region, User
 from salesdept.accounts.scope import region_subtree, visible
 
 from .models import Lead, LeadStage, Source, Visit
-from .text import normalize_phone
+from .search_keys import matches
 
 DATE_WIDGET = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 
@@ -85,16 +84,6 @@ class VisitRangeForm(DateRangeForm):
     range_fields = ("date_from", "date_to")
 
 
-PHONE_LIKE = re.compile(r"[\d\s+()\-]{4,}")
-
-
-def phone_or_text(q: str) -> Q:
-    """Search on the phone digits only when the text looks like a phone number."""
-    if PHONE_LIKE.fullmatch(q):
-        return Q(phone_normalized__contains=normalize_phone(q))
-    return Q(pk__in=[])
-
-
 class LeadFilter(django_filters.FilterSet):
     """`user` limits the salesperson choices to the people the user may see."""
 
@@ -137,17 +126,9 @@ class LeadFilter(django_filters.FilterSet):
             self.filters["owner"].queryset = User.objects.all()
 
     def filter_q(self, queryset, name, value):
-        q = value.strip()
-        if not q:
-            return queryset
-        lowered = q.lower().replace(" ", "")
-        return queryset.filter(
-            Q(name__icontains=q)
-            | Q(name_pinyin__contains=lowered)
-            | Q(contact_name__icontains=q)
-            | Q(code__icontains=q)
-            | phone_or_text(q)
-        )
+        # the global search's condition (crm/search_keys.py): number, name, pinyin, contact
+        # person, phone digits in one LIKE on search_text
+        return queryset.filter(matches(value)) if value.strip() else queryset
 
     def filter_region(self, queryset, name, value):
         return queryset.filter(region_id__in=region_subtree(value.pk))

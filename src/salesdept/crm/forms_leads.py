@@ -98,11 +98,17 @@ class LeadMoveForm(forms.Form):
 
     def __init__(self, *args, lead, **kwargs):
         super().__init__(*args, **kwargs)
+        stages = stage_list()
         self.fields["stage"].choices = [
-            (s.code, str(s))
-            for s in stage_list()
-            if s.pk != lead.stage_id and s.outcome != LeadStage.Outcome.WON
+            (s.code, str(s)) for s in stages if s.pk != lead.stage_id and s.outcome != LeadStage.Outcome.WON
         ]
+        # Preselect the next open stage in the funnel, so a careless click moves the lead forward,
+        # never back to the start.
+        current = next((s for s in stages if s.pk == lead.stage_id), None)
+        ahead = [s for s in stages if current is not None and s.sort_order > current.sort_order]
+        later = [s for s in ahead if s.outcome == LeadStage.Outcome.OPEN]
+        if later and "stage" not in self.initial:
+            self.initial["stage"] = later[0].code
         self.fields["version"].initial = lead.version
 
 

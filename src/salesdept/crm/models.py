@@ -15,6 +15,8 @@ from django.utils.translation import gettext_lazy as _
 
 from salesdept.accounts.scope import ScopedQuerySet
 
+from .search_keys import SearchTextField
+
 User = settings.AUTH_USER_MODEL
 
 # Scope of everything that belongs to a customer: its owner, the owner's team, its region.
@@ -78,6 +80,8 @@ class Customer(models.Model):
     # (duplicate check) and the pinyin of the name, full and initials (search).
     name_normalized = models.CharField(max_length=200, editable=False, db_index=True)
     name_pinyin = models.CharField(max_length=400, editable=False, blank=True)
+    # What the search box matches, kept by SearchTextField on every save (crm/search_keys.py).
+    search_text = SearchTextField()
     tier = models.ForeignKey(
         Tier,
         on_delete=models.PROTECT,
@@ -165,6 +169,7 @@ class Contact(models.Model):
     )
     name = models.CharField(_("name"), max_length=100)
     name_pinyin = models.CharField(max_length=200, editable=False, blank=True)
+    search_text = SearchTextField()
     title = models.CharField(_("position"), max_length=100, blank=True)
     phone = models.CharField(_("phone"), max_length=50, blank=True)
     phone_normalized = models.CharField(max_length=50, editable=False, blank=True, db_index=True)
@@ -327,6 +332,7 @@ class Lead(models.Model):
     name = models.CharField(_("prospect"), max_length=200)
     name_pinyin = models.CharField(max_length=400, editable=False, blank=True)
     name_normalized = models.CharField(max_length=200, editable=False, db_index=True)
+    search_text = SearchTextField()
     contact_name = models.CharField(_("contact person"), max_length=100, blank=True)
     phone = models.CharField(_("phone"), max_length=50, blank=True)
     phone_normalized = models.CharField(max_length=50, editable=False, blank=True, db_index=True)

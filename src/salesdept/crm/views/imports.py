@@ -38,14 +38,16 @@ class ImportForm(forms.Form):
     kind = forms.ChoiceField(label=_("What to import"), choices=())
     file = forms.FileField(
         label=_("File"),
-        help_text=_("CSV (UTF-8 or GBK) or XLSX, first row the column titles, at most %(size)s MB.")
-        % {"size": MAX_FILE_BYTES // (1024 * 1024)},
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"}),
     )
 
     def __init__(self, *args, kinds, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["kind"].choices = [(k, KIND_LABELS[k]) for k in kinds]
+        # Built here, in the request's language (a class-level % would fix it at import time).
+        self.fields["file"].help_text = _(
+            "CSV (UTF-8 or GBK) or XLSX, first row the column titles, at most %(size)s MB."
+        ) % {"size": MAX_FILE_BYTES // (1024 * 1024)}
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
