@@ -5,7 +5,14 @@ from pypinyin import Style, lazy_pinyin
 
 from salesdept.crm.text import normalize_name, normalize_phone, pinyin_key
 
-NAMES = ["上海华强机械有限公司", "重庆长安汽车", "长沙行长音乐学校", "北京朝阳置业", "ACME 中国 Ltd", "绿地·海珀"]
+NAMES = [
+    "上海华强机械有限公司",
+    "重庆长安汽车",
+    "长沙行长音乐学校",
+    "北京朝阳置业",
+    "ACME 中国 Ltd",
+    "绿地·海珀",
+]
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -25,7 +32,11 @@ def test_pinyin_key_of_a_company_holds_full_pinyin_and_initials():
 
 @pytest.mark.parametrize(
     "a, b",
-    [("上海华强机械有限公司", "上海 华强机械"), ("ＡＣＭＥ Co., Ltd.", "acme"), ("华强（上海）有限公司", "华强(上海)")],
+    [
+        ("上海华强机械有限公司", "上海 华强机械"),
+        ("ＡＣＭＥ Co., Ltd.", "acme"),
+        ("华强（上海）有限公司", "华强(上海)"),
+    ],
 )
 def test_normalize_name_ignores_legal_form_spacing_and_width(a, b):
     assert normalize_name(a) == normalize_name(b)
