@@ -21,7 +21,16 @@ from django.db.models import Q
 
 from .text import COMPANY_SUFFIXES, normalize_phone
 
-__all__ = ["SearchTextField", "contact_text", "customer_text", "fold", "lead_text", "query_key", "matches"]
+__all__ = [
+    "SearchTextField",
+    "contact_text",
+    "customer_text",
+    "fold",
+    "lead_text",
+    "matches",
+    "query_key",
+    "refresh_search_text",
+]
 
 _PUNCTUATION = re.compile(r"[\s\W_]+", re.UNICODE)
 _PHONE_LIKE = re.compile(r"^[\d\s()+\-.]+$")
@@ -63,12 +72,42 @@ class SearchTextField(models.TextField):
         kwargs.setdefault("editable", False)
         kwargs.setdefault("blank", True)
         kwargs.setdefault("default", "")
+        # rows written around the ORM (COPY, raw INSERT) get '' instead of failing; they are
+        # not found by the search until refresh_search_text() runs over them
+        kwargs.setdefault("db_default", "")
         super().__init__(*args, **kwargs)
 
     def pre_save(self, model_instance, add):
         value = TEXTS[model_instance._meta.label_lower](model_instance)
         setattr(model_instance, self.attname, value)
         return value
+
+
+def refresh_search_text(model, *, using: str = "default", batch: int = 2000) -> int:
+    """Compute search_text again for every row of `model` (Customer, Contact or Lead, or the
+    migration's historical model), in primary-key batches; for rows written around the ORM
+    (bench data seeded with COPY) and for migration 0004. Returns the number of rows."""
+    from django.db import connections
+
+    connection = connections[using]
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    text = TEXTS[model._meta.label_lower]
+    done, last = 0, 0
+    while rows := list(model._base_manager.using(using).filter(pk__gt=last).order_by("pk")[:batch]):
+        values = [(row.pk, text(row)) for row in rows]
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":  # one statement per batch
+                marks = ", ".join(["(%s, %s)"] * len(values))
+                sql = f"UPDATE {table} AS t SET search_text = v.s FROM (VALUES {marks}) AS v(id, s)"
+                cursor.execute(f"{sql} WHERE t.id = v.id", [x for pair in values for x in pair])
+            else:
+                cursor.executemany(
+                    f"UPDATE {table} SET search_text = %s WHERE id = %s", [(s, pk) for pk, s in values]
+                )
+        done += len(rows)
+        last = rows[-1].pk
+    return done
 
 
 def _strip_suffix(text: str) -> str:

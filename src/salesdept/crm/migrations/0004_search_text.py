@@ -14,7 +14,6 @@ from django.db import migrations, transaction
 
 import salesdept.crm.search_keys
 
-BATCH = 2000
 logger = logging.getLogger(__name__)
 
 SQLITE_INDEXES = {
@@ -29,34 +28,10 @@ TRGM_INDEXES = {
 
 
 def backfill(apps, schema_editor):
-    from salesdept.crm.search_keys import TEXTS
+    from salesdept.crm.search_keys import refresh_search_text
 
-    connection = schema_editor.connection
-    quote = connection.ops.quote_name
     for name in ("Customer", "Contact", "Lead"):
-        model = apps.get_model("crm", name)
-        text = TEXTS[f"crm.{name.lower()}"]
-        table = quote(model._meta.db_table)
-        last = 0
-        while True:
-            # keyset batches: each is one indexed range read and one write
-            rows = list(model.objects.filter(pk__gt=last).order_by("pk")[:BATCH])
-            if not rows:
-                break
-            values = [(row.pk, text(row)) for row in rows]
-            with connection.cursor() as cursor:
-                if connection.vendor == "postgresql":
-                    cursor.execute(
-                        f"UPDATE {table} AS t SET search_text = v.s FROM (VALUES "
-                        + ", ".join(["(%s, %s)"] * len(values))
-                        + ") AS v(id, s) WHERE t.id = v.id",
-                        [x for pair in values for x in pair],
-                    )
-                else:
-                    cursor.executemany(
-                        f"UPDATE {table} SET search_text = %s WHERE id = %s", [(s, pk) for pk, s in values]
-                    )
-            last = rows[-1].pk
+        refresh_search_text(apps.get_model("crm", name), using=schema_editor.connection.alias)
 
 
 def add_indexes(apps, schema_editor):
@@ -95,17 +70,17 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="contact",
             name="search_text",
-            field=salesdept.crm.search_keys.SearchTextField(blank=True, default="", editable=False),
+            field=salesdept.crm.search_keys.SearchTextField(blank=True, db_default="", default="", editable=False),
         ),
         migrations.AddField(
             model_name="customer",
             name="search_text",
-            field=salesdept.crm.search_keys.SearchTextField(blank=True, default="", editable=False),
+            field=salesdept.crm.search_keys.SearchTextField(blank=True, db_default="", default="", editable=False),
         ),
         migrations.AddField(
             model_name="lead",
             name="search_text",
-            field=salesdept.crm.search_keys.SearchTextField(blank=True, default="", editable=False),
+            field=salesdept.crm.search_keys.SearchTextField(blank=True, db_default="", default="", editable=False),
         ),
         migrations.RunPython(backfill, migrations.RunPython.noop, elidable=True),
         migrations.RunPython(add_indexes, drop_indexes),

@@ -147,8 +147,17 @@ def customer_completeness(customer: Customer, *, contacts: int | None = None) ->
     """0–100: the share of required fields present, rounded down (100 only when all are).
     `contacts` is the number of active contacts when the caller knows it (saves a query)."""
     fields = _checked_fields(customer)
-    missing = len(customer_missing_fields(customer, contacts=contacts))
-    return (len(fields) - missing) * 100 // len(fields)
+    present = 0
+    for name in fields:  # _present() inlined for the plain fields: a bulk import counts 13 a row
+        attname = _RELATIONS.get(name)
+        if attname is not None:
+            present += getattr(customer, attname) is not None
+        elif name == "contacts":
+            present += _present(customer, name, contacts)
+        else:
+            value = getattr(customer, name)
+            present += bool(value.strip() if type(value) is str else str(value or "").strip())
+    return present * 100 // len(fields)
 
 
 def customers_recompute_completeness(*, customer_ids) -> None:
@@ -198,10 +207,11 @@ class Lookups:
         if self._prototype is None:
             self._prototype = Customer(created_by=self.by)
         proto = self._prototype
+        values = proto.__dict__.copy()
+        state = values["_state"] = ModelState()
+        state.fields_cache = proto._state.fields_cache.copy()
         customer = Customer.__new__(Customer)
-        customer.__dict__.update(proto.__dict__)
-        customer._state = ModelState()
-        customer._state.fields_cache = dict(proto._state.fields_cache)
+        customer.__dict__ = values
         return customer
 
     def tier(self, value):
@@ -283,7 +293,7 @@ def _relate(obj, name: str, value) -> None:
     """obj.<name> = value, as the foreign-key descriptor would set it (id and cache), without
     its checks, which cost as much as the rest of a row in a bulk import; `value` comes from
     Lookups, so it is a saved row of the right model (or None)."""
-    setattr(obj, f"{name}_id", None if value is None else value.pk)
+    obj.__dict__[f"{name}_id"] = None if value is None else value.pk
     if value is None:
         obj._state.fields_cache.pop(name, None)
     else:
@@ -309,9 +319,16 @@ def customer_build(
     keys = {k[:-3] if k in ("tier_id", "region_id", "owner_id") else k for k in data}
     errors: dict = {name: NOT_HERE for name in sorted(keys - EDITABLE)}
     customer = instance if instance is not None else lookups.new_customer()
-    for name in TEXT_FIELDS:
+    for name in TEXT_FIELDS:  # _text() inlined: a bulk import runs this 14 times a row
         if name in data or instance is None:
-            setattr(customer, name, _text(data, name, Customer, errors))
+            value = data.get(name)
+            if type(value) is str:
+                value = value.strip()
+            else:
+                value = "" if value is None else str(value).strip()
+            if len(value) > (limit := _max_length(Customer, name) or len(value)):
+                errors[name] = _("Ensure this value has at most %(max)s characters.") % {"max": limit}
+            setattr(customer, name, value)
     if customer.tax_id:
         customer.tax_id = _clean_tax_id(customer.tax_id)
     if "kind" in data or instance is None:
