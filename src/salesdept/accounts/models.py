@@ -12,6 +12,13 @@ from django.utils.translation import gettext_lazy as _
 from .scope import Scope, ScopedQuerySet, scope_of
 
 
+def bilingual(name: str, name_en: str) -> str:
+    """The Chinese name for Chinese readers (and when there is no English one), else the English."""
+    if (get_language() or "en").startswith("zh") or not name_en:
+        return name
+    return name_en
+
+
 class BilingualName(models.Model):
     """Master data named in both languages (华东 / East); shown in the reader's language."""
 
@@ -22,9 +29,7 @@ class BilingualName(models.Model):
         abstract = True
 
     def __str__(self) -> str:
-        if (get_language() or "en").startswith("zh") or not self.name_en:
-            return self.name
-        return self.name_en
+        return bilingual(self.name, self.name_en)
 
 
 class Region(BilingualName):

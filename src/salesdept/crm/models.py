@@ -10,9 +10,10 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
-from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
+from salesdept.accounts.models import bilingual
 from salesdept.accounts.scope import ScopedQuerySet
 
 from .search_keys import SearchTextField
@@ -52,9 +53,7 @@ class Tier(models.Model):
         verbose_name_plural = _("customer tiers")
 
     def __str__(self) -> str:
-        if (get_language() or "en").startswith("zh") or not self.name_en:
-            return self.name
-        return self.name_en
+        return bilingual(self.name, self.name_en)
 
 
 class CustomerQuerySet(ScopedQuerySet):
@@ -317,9 +316,7 @@ class LeadStage(models.Model):
         verbose_name_plural = _("lead stages")
 
     def __str__(self) -> str:
-        if (get_language() or "en").startswith("zh") or not self.name_en:
-            return self.name
-        return self.name_en
+        return bilingual(self.name, self.name_en)
 
 
 class Lead(models.Model):
