@@ -5,7 +5,6 @@ from collections import defaultdict
 
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import FieldDoesNotExist, ValidationError
-from django.core.paginator import Paginator
 from django.db import models
 from django.shortcuts import render
 from django.utils import timezone
@@ -14,6 +13,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from salesdept.core.errors import ValidationFailed
+from salesdept.core.pagination import Paginator
 
 from . import selectors
 from .filters import ACTION_LABELS, AuditFilter

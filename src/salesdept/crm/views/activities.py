@@ -3,7 +3,6 @@ services write; a service's refusal is shown on the form."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
@@ -16,6 +15,7 @@ from django.views.decorators.http import require_http_methods
 from salesdept.accounts.scope import visible
 from salesdept.core.errors import DomainError, ValidationFailed
 from salesdept.core.exports import Column, export_response
+from salesdept.core.pagination import Paginator
 
 from ..filters_activities import ActivityFilter, PhoneCallFilter
 from ..forms_activities import (

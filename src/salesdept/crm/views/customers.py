@@ -5,7 +5,6 @@ change through services.customers."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,6 +17,7 @@ from django.views.decorators.http import require_POST
 from salesdept.accounts.scope import visible
 from salesdept.core.errors import DomainError, ValidationFailed
 from salesdept.core.exports import export_response
+from salesdept.core.pagination import Paginator
 
 from ..filters_customers import EXPORT_COLUMNS, CustomerFilter
 from ..forms_customers import ContactForm, CustomerForm, DocumentForm, MergeForm, TransferForm

@@ -4,7 +4,6 @@ go through selectors.feedback, writes through services.feedback, which decide.""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.paginator import Paginator
 from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
@@ -14,6 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from salesdept.core.errors import DomainError, ValidationFailed
 from salesdept.core.exports import Column, export_response
+from salesdept.core.pagination import Paginator
 from salesdept.core.templatetags.salesdept import sort_header
 
 from ..filters_feedback import FeedbackFilter

@@ -4,7 +4,6 @@ conversion-rate report (成交率). Thin: selectors read, services write."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
@@ -12,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from salesdept.core.errors import DomainError, ValidationFailed
 from salesdept.core.exports import Column, export_response
+from salesdept.core.pagination import Paginator
 
 from ..filters_leads import LeadFilter, VisitFilter
 from ..forms_leads import ConversionForm, LeadForm, LeadMoveForm, LeadWinForm, VisitForm

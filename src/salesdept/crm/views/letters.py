@@ -7,7 +7,6 @@ import os
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import path
@@ -16,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from salesdept.core.errors import DomainError, ValidationFailed
 from salesdept.core.exports import Column, export_response
+from salesdept.core.pagination import Paginator
 
 from ..filters_letters import LetterFilter
 from ..forms_feedback import show_refusal
