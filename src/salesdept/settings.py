@@ -58,6 +58,8 @@ INSTALLED_APPS = [
     "salesdept.accounts",
     "salesdept.audit",
     "salesdept.crm",
+    "salesdept.catalog",
+    "salesdept.sales",
     "salesdept.web",
 ]
 

@@ -71,6 +71,42 @@ CRM_MASTER_DATA = {
 }
 
 
+# S1 (catalog): everyone who sells reads products and prices; master data is kept by the
+# administrator and the back office; discount authority by the administrator and the director.
+CATALOG_READ = {
+    "catalog.view_category",
+    "catalog.view_product",
+    "catalog.view_pricelist",
+    "catalog.view_pricelistitem",
+    "catalog.view_discountauthority",
+}
+CATALOG_MASTER_DATA = CATALOG_READ | {
+    "catalog.add_category",
+    "catalog.change_category",
+    "catalog.add_product",
+    "catalog.change_product",
+    "catalog.add_pricelist",
+    "catalog.change_pricelist",
+    "catalog.add_pricelistitem",
+    "catalog.change_pricelistitem",
+    "catalog.delete_pricelistitem",
+}
+PRICE_POLICY = {
+    "catalog.change_discountauthority",
+    "sales.view_contractreviewrule",
+    "sales.change_contractreviewrule",
+}
+# 事前请示: ask for a price approval; decide one within one's own discount authority.
+PRICE_ASK = {"catalog.view_priceapproval", "catalog.add_priceapproval"}
+PRICE_DECIDE = PRICE_ASK | {"catalog.decide_priceapproval"}
+
+# S2–S5 (sales). Rows follow the role's scope like the customers'.
+SALES_MODELS = ("inquiry", "quotation", "contract", "salesorder")
+SALES_READ = CATALOG_READ | {f"sales.view_{m}" for m in SALES_MODELS} | {"catalog.view_priceapproval"}
+SALES_SELL = SALES_READ | PRICE_ASK | {f"sales.{a}_{m}" for m in SALES_MODELS for a in ("add", "change")}
+SALES_BACK_OFFICE = SALES_SELL | {"sales.register_contract"}
+
+
 @dataclass(frozen=True)
 class Role:
     label: str
@@ -90,55 +126,62 @@ ROLES: dict[str, Role] = {
     "director": Role(
         _("Director"),
         Scope.ALL,
-        _perms(CRM_LEAD_TEAM, READ_PLATFORM, {"audit.view_audit_trail"}),
+        _perms(
+            CRM_LEAD_TEAM,
+            SALES_SELL,
+            PRICE_DECIDE,
+            PRICE_POLICY,
+            READ_PLATFORM,
+            {"audit.view_audit_trail", "audit.view_signal", "sales.review_contract_as_director"},
+        ),
         _("Sees the whole department; approves large contracts, plans and write-offs."),
     ),
     "manager": Role(
         _("Sales manager"),
         Scope.TEAM,
-        _perms(CRM_LEAD_TEAM, READ_PLATFORM),
+        _perms(CRM_LEAD_TEAM, SALES_SELL, PRICE_DECIDE, READ_PLATFORM, {"sales.review_contract_as_manager"}),
         _("Sees their team; assigns work and approves within their authority."),
     ),
     "supervisor": Role(
         _("Sales supervisor"),
         Scope.TEAM,
-        _perms(CRM_SELL, READ_PLATFORM),
+        _perms(CRM_SELL, SALES_SELL, READ_PLATFORM),
         _("Sees their team's process, training and assessment."),
     ),
     "salesperson": Role(
         _("Salesperson"),
         Scope.OWN,
-        _perms(CRM_SELL, READ_PLATFORM),
+        _perms(CRM_SELL, SALES_SELL, READ_PLATFORM),
         _("Sees only their own customers, leads and documents."),
     ),
     "regional_manager": Role(
         _("Regional manager"),
         Scope.REGION,
-        _perms(CRM_SELL, {"crm.transfer_customer"}, READ_PLATFORM),
+        _perms(CRM_SELL, SALES_SELL, PRICE_DECIDE, {"crm.transfer_customer"}, READ_PLATFORM),
         _("Sees their region's customers, dealers and figures."),
     ),
     "clerk": Role(
         _("Back-office clerk"),
         Scope.ALL,
-        _perms(CRM_BACK_OFFICE, READ_PLATFORM),
+        _perms(CRM_BACK_OFFICE, SALES_BACK_OFFICE, CATALOG_MASTER_DATA, READ_PLATFORM),
         _("Registers contracts, prepares shipments and invoices, archives documents."),
     ),
     "warehouse_keeper": Role(
         _("Warehouse keeper"),
         Scope.ALL,
-        _perms({"crm.view_customer", "crm.view_contact"}, READ_PLATFORM),
+        _perms({"crm.view_customer", "crm.view_contact"}, CATALOG_READ, READ_PLATFORM),
         _("Stock moves, stock cards and stocktakes."),
     ),
     "finance": Role(
         _("Finance"),
         Scope.ALL,
-        _perms(CRM_READ, READ_PLATFORM),
+        _perms(CRM_READ, SALES_READ, READ_PLATFORM, {"sales.review_contract_as_finance"}),
         _("Invoices, payments and ledgers."),
     ),
     "auditor": Role(
         _("Auditor"),
         Scope.ALL,
-        _perms(CRM_READ, READ_PLATFORM, {"audit.view_audit_trail"}),
+        _perms(CRM_READ, SALES_READ, READ_PLATFORM, {"audit.view_audit_trail", "audit.view_signal"}),
         _("Reads everything, changes nothing."),
     ),
     "admin": Role(
@@ -146,6 +189,8 @@ ROLES: dict[str, Role] = {
         Scope.ALL,
         _perms(
             CRM_MASTER_DATA,
+            CATALOG_MASTER_DATA,
+            PRICE_POLICY,
             READ_PLATFORM,
             {
                 "accounts.add_user",
