@@ -304,3 +304,10 @@ api.add_router("/feedback", "salesdept.crm.api.feedback.router")
 api.add_router("/letters", "salesdept.crm.api.letters.router")
 api.add_router("/imports", "salesdept.crm.api.imports.router")
 api.add_router("/search", "salesdept.crm.api.search.router")
+api.add_router("/", "salesdept.catalog.api.products.router")  # /products, /categories, /price-lists
+api.add_router("/", "salesdept.catalog.api.pricing.router")  # /price-approvals, /discount-authority
+api.add_router("/inquiries", "salesdept.sales.api.inquiries.router")
+api.add_router("/quotations", "salesdept.sales.api.quotations.router")
+api.add_router("/contracts", "salesdept.sales.api.contracts.router")
+api.add_router("/orders", "salesdept.sales.api.orders.router")
+api.add_router("/fulfillment", "salesdept.sales.api.fulfillment.router")

@@ -8,6 +8,8 @@ urlpatterns = [
     path("accounts/", include("salesdept.accounts.urls")),
     path("audit/", include("salesdept.audit.urls")),
     path("crm/", include("salesdept.crm.urls")),
+    path("catalog/", include("salesdept.catalog.urls")),
+    path("sales/", include("salesdept.sales.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

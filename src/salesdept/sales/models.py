@@ -351,6 +351,17 @@ class ContractLine(PricedLine):
     contract = models.ForeignKey(
         Contract, on_delete=models.CASCADE, related_name="lines", verbose_name=_("contract")
     )
+    # In an amendment: the line of the amended contract this one continues (its orders move here
+    # when the amendment is signed); null for a line the amendment adds.
+    replaces = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="replaced_by",
+        verbose_name=_("replaces line"),
+        editable=False,
+    )
 
     class Meta(PricedLine.Meta):
         verbose_name = _("contract line")

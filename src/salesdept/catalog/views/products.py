@@ -1,0 +1,3 @@
+"""Pages of products, categories and price lists (S1)."""
+
+urlpatterns: list = []

@@ -1,0 +1,5 @@
+"""API of quotations: /api/v1/quotations."""
+
+from ninja import Router
+
+router = Router(tags=["quotations"])

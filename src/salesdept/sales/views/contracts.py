@@ -1,0 +1,3 @@
+"""Pages of contracts."""
+
+urlpatterns: list = []

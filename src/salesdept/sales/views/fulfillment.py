@@ -1,0 +1,3 @@
+"""Pages of fulfillment."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Pages of inquiries."""
+
+urlpatterns: list = []
