@@ -266,11 +266,23 @@ class Contract(Document):
     when it is signed the one it replaces becomes superseded and stays readable."""
 
     NUMBER_PREFIX = "CT"
+    # Amendments are numbered "<original number>-A<n>" (not from the sequence).
+    NUMBER_SUFFIX_PATTERN = r"(-A[0-9]+)?"
     SCOPE = SALES_SCOPE
     TRANSITIONS = {
         **standard_transitions(),
-        "sign": Transition(frozenset({ContractStatus.APPROVED}), ContractStatus.SIGNED),
-        "archive": Transition(frozenset({ContractStatus.SIGNED}), ContractStatus.ARCHIVED),
+        "sign": Transition(
+            frozenset({ContractStatus.APPROVED}), ContractStatus.SIGNED, permission="sales.register_contract"
+        ),
+        "archive": Transition(
+            frozenset({ContractStatus.SIGNED}), ContractStatus.ARCHIVED, permission="sales.register_contract"
+        ),
+        # Signing an amendment supersedes the contract it amends (logged on the original).
+        "supersede": Transition(
+            frozenset({ContractStatus.SIGNED, ContractStatus.ARCHIVED}),
+            ContractStatus.SUPERSEDED,
+            permission="sales.register_contract",
+        ),
     }
 
     status = models.CharField(
@@ -474,6 +486,14 @@ class SalesOrder(Document):
         blank=True,
         related_name="orders",
         verbose_name=_("contract"),
+    )
+    quotation = models.ForeignKey(
+        Quotation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="orders",
+        verbose_name=_("quotation"),
     )
     owner = models.ForeignKey(
         User, on_delete=models.PROTECT, related_name="orders", verbose_name=_("salesperson")
