@@ -62,3 +62,51 @@ class AuditEntryOut(Schema):
 def list_audit_entries(request, filters: Query[AuditFilterIn]):
     """Changes to business records, newest first (auditor and director: audit.view_audit_trail)."""
     return selectors.audit_list(user=request.user, filters=filters.model_dump(exclude_none=True))
+
+
+# --- anti-fraud signals (X3) ---------------------------------------------------------------
+
+
+class SignalFilterIn(Schema):
+    kind: Literal["under_floor", "over_authority", "own_approval"] | None = None
+    user: int | None = Field(None, ge=1, description="Id of the person the signal is about")
+    date_from: date | None = Field(None, description="First day, inclusive (site time zone)")
+    date_to: date | None = Field(None, description="Last day, inclusive")
+
+
+class SignalOut(Schema):
+    id: int
+    kind: str
+    at: datetime
+    actor_id: int
+    actor: str
+    document_type: str | None
+    document_id: int | None
+    document: str | None
+    detail: str
+
+    @staticmethod
+    def resolve_actor(signal) -> str:
+        return str(signal.actor)
+
+    @staticmethod
+    def resolve_document_type(signal) -> str | None:
+        ct = signal.content_type
+        return f"{ct.app_label}.{ct.model}" if ct is not None else None
+
+    @staticmethod
+    def resolve_document_id(signal) -> int | None:
+        return signal.object_id
+
+    @staticmethod
+    def resolve_document(signal) -> str | None:
+        label, _url = selectors.signal_document(signal)
+        return label or None
+
+
+@router.get("/signals", response={200: list[SignalOut], 400: ErrorOut, 403: ErrorOut})
+@paginate
+def list_signals(request, filters: Query[SignalFilterIn]):
+    """Anti-fraud signals (prices under the floor, discounts over authority, attempts to approve
+    one's own document), newest first (auditor and director: audit.view_signal)."""
+    return selectors.signal_list(user=request.user, filters=filters.model_dump(exclude_none=True))

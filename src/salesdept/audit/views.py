@@ -3,20 +3,24 @@
 import datetime
 from collections import defaultdict
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
+from django.http import HttpResponseBadRequest
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from salesdept.core.errors import ValidationFailed
+from salesdept.core.errors import DomainError, ValidationFailed
+from salesdept.core.exports import Column, export_response
 from salesdept.core.pagination import Paginator
 
 from . import selectors
 from .filters import ACTION_LABELS, AuditFilter
+from .models import Signal
 
 PAGE_SIZE = 50
 EMPTY_VALUES = {None, "", "None"}
@@ -135,5 +139,57 @@ def audit_list_view(request):
             "page_obj": page,
             "rows": rows,
             "filtered": sum(1 for k in FILTERS if request.GET.get(k)),  # how many filters are on
+        },
+    )
+
+
+SIGNAL_COLOURS = {"under_floor": "danger", "over_authority": "warning", "own_approval": "dark"}
+
+
+@login_required
+@permission_required(selectors.SIGNAL_PERMISSION, raise_exception=True)
+def signal_list_view(request):
+    """Anti-fraud signals (X3): kind, who, when, the document and the detail; filters by kind,
+    user and date; 50 a page; Export CSV/XLSX of the same rows."""
+    errors = {}
+    try:
+        rows = selectors.signal_list(user=request.user, filters=request.GET)
+    except ValidationFailed as exc:
+        rows, errors = Signal.objects.none(), {k: str(v) for k, v in exc.fields.items()}
+    if fmt := request.GET.get("format"):
+        if errors:
+            return HttpResponseBadRequest(_("Please correct the filters before exporting."))
+        columns = [
+            Column("at", _("At"), lambda s: timezone.localtime(s.at).strftime("%Y-%m-%d %H:%M:%S")),
+            Column("kind", _("Kind"), lambda s: s.get_kind_display()),
+            Column("actor", _("By"), lambda s: str(s.actor)),
+            Column("document", _("Document"), lambda s: selectors.signal_document(s)[0]),
+            Column("detail", _("Detail")),
+        ]
+        try:
+            return export_response(
+                rows, columns, filename="audit-signals", fmt=fmt, title=str(_("Audit signals"))
+            )
+        except DomainError as exc:
+            return HttpResponseBadRequest(exc.message)
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    for signal in page:
+        signal.colour = SIGNAL_COLOURS.get(signal.kind, "secondary")
+        signal.doc_label, signal.doc_url = selectors.signal_document(signal)
+    query = request.GET.copy()
+    query.pop("page", None)
+    query.pop("format", None)
+    users = get_user_model().objects.filter(pk__in=Signal.objects.values("actor_id")).order_by("display_name")
+    return render(
+        request,
+        "audit/signal_list.html",
+        {
+            "page_obj": page,
+            "kinds": Signal.Kind.choices,
+            "users": users,
+            "errors": errors,
+            "values": {k: request.GET.get(k, "") for k in ("kind", "user", "date_from", "date_to")},
+            "filtered": sum(1 for k in ("kind", "user", "date_from", "date_to") if request.GET.get(k)),
+            "export_query": query.urlencode(),
         },
     )

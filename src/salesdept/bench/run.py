@@ -123,7 +123,9 @@ def _stop(server: subprocess.Popen) -> None:
             server.wait()
 
 
-def bench_database(label: str, database_url: str, root: Path, n: int, quick: bool = False) -> dict:
+def bench_database(
+    label: str, database_url: str, root: Path, n: int, quick: bool = False, only: set[str] | None = None
+) -> dict:
     home = root / label
     home.mkdir()
     env = _child_env(home, database_url, quick)
@@ -164,6 +166,8 @@ def bench_database(label: str, database_url: str, root: Path, n: int, quick: boo
     try:
         _wait_healthy(port, server)
         for workload in WORKLOADS:
+            if only and workload.name not in only:
+                continue
             _log(f"{label}: {workload.name} × {n}")
             workload.measure("127.0.0.1", port, params, WARMUP)
             times, errors = workload.measure("127.0.0.1", port, params, n)
@@ -223,18 +227,25 @@ class ThrowawayPostgres:
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(self.name)))
 
 
-def run(*, quick: bool = False, database_url: str | None = None) -> int:
+def run(
+    *,
+    quick: bool = False,
+    database_url: str | None = None,
+    only: set[str] | None = None,
+    skip_sqlite: bool = False,
+) -> int:
     n = QUICK_REQUESTS if quick else FULL_REQUESTS
     output: dict = {"machine": machine(), "requests_per_workload": n}
     root = Path(tempfile.mkdtemp(prefix="salesdept-bench-"))
     failed = False
     try:
         sqlite_url = f"sqlite:///{root / 'sqlite' / 'bench.sqlite3'}"
-        output["sqlite"] = bench_database("sqlite", sqlite_url, root, n, quick)
+        if not skip_sqlite:
+            output["sqlite"] = bench_database("sqlite", sqlite_url, root, n, quick, only)
         pg = _postgres_url(database_url)
         if pg:
             with ThrowawayPostgres(pg) as url:
-                output["postgresql"] = bench_database("postgresql", url, root, n, quick)
+                output["postgresql"] = bench_database("postgresql", url, root, n, quick, only)
     except Exception as exc:  # report, but still print what was measured
         output["error"] = str(exc)
         failed = True

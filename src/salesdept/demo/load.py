@@ -18,8 +18,10 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
+from . import catalog as catalog_module
 from . import crm as crm_module
 from . import org as org_module
+from . import sales_quotes as sales_quotes_module
 
 SEED = 20261127
 
@@ -45,6 +47,8 @@ def load_org(ctx: DemoContext) -> None:
 LOADERS: list[Callable[[DemoContext], None]] = [
     load_org,
     crm_module.load,  # C1–C5: customers, leads, follow-ups, phone log, complaints, letters
+    catalog_module.load,  # S1: categories, products of the three industries, price lists
+    sales_quotes_module.load,  # S2: a year of inquiries and quotations (revisions, expired ones)
 ]
 
 

@@ -22,6 +22,9 @@ class MenuItem:
 GROUPS = {
     "customers": _("Customers"),
     "service": _("Customer service"),
+    "sales": _("Sales"),
+    "catalog": _("Products & prices"),
+    "audit": _("Audit"),
 }
 
 
@@ -52,7 +55,69 @@ MENU = [
     MenuItem(
         "letters", _("Correspondence"), "crm:letter_list", permission="crm.view_letter", group="service"
     ),
-    MenuItem("audit", _("Audit trail"), "audit:list", permission="audit.view_audit_trail"),
+    MenuItem(
+        "inquiries", _("Inquiries"), "sales:inquiry_list", permission="sales.view_inquiry", group="sales"
+    ),
+    MenuItem(
+        "quotations",
+        _("Quotations"),
+        "sales:quotation_list",
+        permission="sales.view_quotation",
+        group="sales",
+    ),
+    MenuItem(
+        "contracts", _("Contracts"), "sales:contract_list", permission="sales.view_contract", group="sales"
+    ),
+    MenuItem(
+        "orders", _("Sales orders"), "sales:order_list", permission="sales.view_salesorder", group="sales"
+    ),
+    MenuItem(
+        "fulfillment",
+        _("Contract fulfillment"),
+        "sales:fulfillment_list",
+        permission="sales.view_contract",
+        group="sales",
+    ),
+    MenuItem(
+        "fulfillment_statistics",
+        _("Fulfillment statistics"),
+        "sales:fulfillment_statistics",
+        permission="sales.view_contract",
+        group="sales",
+    ),
+    MenuItem(
+        "products", _("Products"), "catalog:product_list", permission="catalog.view_product", group="catalog"
+    ),
+    MenuItem(
+        "categories",
+        _("Product categories"),
+        "catalog:category_list",
+        permission="catalog.view_category",
+        group="catalog",
+    ),
+    MenuItem(
+        "price_lists",
+        _("Price lists"),
+        "catalog:price_list_list",
+        permission="catalog.view_pricelist",
+        group="catalog",
+    ),
+    MenuItem(
+        "discount_authority",
+        _("Discount authority"),
+        "catalog:discount_authority",
+        permission="catalog.view_discountauthority",
+        group="catalog",
+    ),
+    MenuItem(
+        "price_approvals",
+        _("Price approvals"),
+        "catalog:price_approval_list",
+        permission="catalog.view_priceapproval",
+        group="catalog",
+    ),
+    MenuItem("audit", _("Audit trail"), "audit:list", permission="audit.view_audit_trail", group="audit"),
+    MenuItem("signals", _("Audit signals"), "audit:signals", permission="audit.view_signal", group="audit"),
     MenuItem("admin", _("Administration"), "admin:index", staff_only=True),
 ]
 
