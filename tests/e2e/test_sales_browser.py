@@ -139,9 +139,11 @@ def test_quotation_to_contract_approved_by_the_manager_in_chinese(new_page, shoo
     waiting.wait_for()
     shoot(manager, "sales-dashboard-waiting-zh-desktop")
     waiting.locator("a").first.click()
-    manager.locator("[data-action=approve]").wait_for()
-    manager.fill("form:has([data-action=approve]) input[name=note]", "价格合理，同意")
-    manager.locator("[data-action=approve]").click()
+    manager.locator("[data-testid=contract-actions] [data-action=approve]").wait_for()
+    manager.fill(
+        "[data-testid=contract-actions] form:has([data-action=approve]) input[name=note]", "价格合理，同意"
+    )
+    manager.locator("[data-testid=contract-actions] [data-action=approve]").click()
     manager.locator(".status-badge[data-status=approved]").first.wait_for()
     history = manager.locator("[data-testid=document-history]").inner_text()
     assert "价格合理，同意" in history
@@ -156,4 +158,4 @@ def test_quotation_to_contract_approved_by_the_manager_in_chinese(new_page, shoo
 
     # the preparer sees no approve button on their own contract
     page.goto(url)
-    assert page.locator("[data-action=approve]").count() == 0
+    assert page.locator("[data-testid=contract-actions] [data-action=approve]").count() == 0

@@ -183,3 +183,14 @@ def test_pdf_has_the_chinese_product_names(org, make_contract, language):
     assert contract.customer.name in text
     assert "壹万贰仟叁佰肆拾伍元陆角整" in text
     assert client_for(org.sales3).get(f"/sales/contracts/{contract.pk}/pdf/").status_code == 404
+
+
+def test_dashboard_lists_contracts_waiting_for_my_step(org, make_contract):
+    contract = make_contract(lines=[("150000.00", "1")], state="submitted")
+    assert contract.number in client_for(org.manager1).get("/").content.decode()
+    assert contract.number not in client_for(org.finance).get("/").content.decode()
+    client_for(org.manager1).post(f"/sales/contracts/{contract.pk}/approve/")
+    assert contract.number in client_for(org.finance).get("/").content.decode()
+    assert contract.number not in client_for(org.manager1).get("/").content.decode()
+    page = client_for(org.finance).get("/sales/contracts/", {"waiting": "on"}).content.decode()
+    assert contract.number in page

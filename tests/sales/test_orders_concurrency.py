@@ -4,6 +4,7 @@ refused with over_contract. PostgreSQL serialises them on the contract's row loc
 IMMEDIATE write transactions."""
 
 import threading
+import time
 from decimal import Decimal
 from functools import partial
 
@@ -41,8 +42,21 @@ def at_once(calls) -> list[str]:
     return sorted(outcome.values())
 
 
+@pytest.fixture
+def slow_check(monkeypatch):
+    """Widen the race: pause between writing the lines and comparing with the contract, so two
+    transactions without the contract lock would both pass the check."""
+    check = services._refuse_over_contract
+
+    def slow(contract_id):
+        time.sleep(0.3)
+        return check(contract_id)
+
+    monkeypatch.setattr(services, "_refuse_over_contract", slow)
+
+
 @pytest.mark.django_db(transaction=True)
-def test_two_orders_for_the_last_units_one_wins(org, make_contract):
+def test_two_orders_for_the_last_units_one_wins(org, make_contract, slow_check):
     for _ in range(3):
         contract = make_contract(lines=[("100.00", "10")], state="signed")
         rows = [{"contract_line_id": contract.lines.get().pk, "quantity": Decimal("6")}]
@@ -56,7 +70,7 @@ def test_two_orders_for_the_last_units_one_wins(org, make_contract):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_grow_drafts_at_once_one_wins_then_both_confirm(org, make_contract):
+def test_grow_drafts_at_once_one_wins_then_both_confirm(org, make_contract, slow_check):
     """Two drafts of 2 each grow to 7 at once (14 > 10): one wins; both then confirm at once."""
     for _ in range(3):
         contract = make_contract(lines=[("100.00", "10")], state="signed")

@@ -113,7 +113,6 @@ def seed_sales(rng: random.Random) -> dict:
     customers = list(Customer.objects.filter(is_active=True).values_list("pk", "owner_id"))
     seller = User.objects.get(username=SALESPERSON)
     own_customers = [c for c in customers if c[1] == seller.pk]
-    clerk = User.objects.get(username="clerk")
     today = timezone.localdate()
     first_day = today.replace(year=today.year - 2, month=1, day=1)
     span = (today - first_day).days
@@ -389,7 +388,6 @@ def seed_sales(rng: random.Random) -> dict:
         "sales_sample_contracts": sample_ids[:SAMPLE_CONTRACTS],
         "sales_statistics_year": busiest,
         "sales_signed_in_year": years_signed.get(busiest, 0),
-        "sales_clerk": clerk.username,
         "sales_seed_s": round(time.perf_counter() - started, 1),
     }
 

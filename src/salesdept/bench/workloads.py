@@ -9,7 +9,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from . import crm
+from . import crm, sales
 from .http import Client
 
 BENCH_USERS = 10_000
@@ -71,7 +71,7 @@ def seed_people(rng: random.Random) -> dict:
     }
 
 
-SEEDERS: list[Callable[[random.Random], dict]] = [seed_people, crm.seed_crm]
+SEEDERS: list[Callable[[random.Random], dict]] = [seed_people, crm.seed_crm, sales.seed_sales]
 
 
 # ---------------------------------------------------------------------------- workloads (HTTP)
@@ -139,4 +139,6 @@ WORKLOADS: list[Workload] = [
     ),
     # C1–C5 (bench/crm.py); the import comes last because it adds customers
     *(Workload(name, description, measure) for name, description, measure in crm.CRM_WORKLOADS),
+    # S3/S5 (bench/sales.py)
+    *(Workload(name, description, measure) for name, description, measure in sales.SALES_WORKLOADS),
 ]

@@ -77,7 +77,16 @@ class ContractForm(forms.Form):
         }
 
 
-class LineForm(forms.Form):
+class RowForm(forms.Form):
+    """A table row: each input is named by its column header for screen readers."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.widget.attrs.setdefault("aria-label", str(field.label or ""))
+
+
+class LineForm(RowForm):
     id = forms.IntegerField(widget=forms.HiddenInput, required=False)
     product = forms.TypedChoiceField(label=_("Product"), coerce=int, required=False, empty_value=None)
     description = forms.CharField(label=_("Note on the line"), max_length=300, required=False)
@@ -115,7 +124,7 @@ class LineForm(forms.Form):
         return row
 
 
-class MilestoneForm(forms.Form):
+class MilestoneForm(RowForm):
     label = forms.CharField(label=_("Milestone"), max_length=100, required=False)
     percent = forms.DecimalField(label=_("Share (%)"), max_digits=5, decimal_places=2, required=False)
     trigger = forms.ChoiceField(label=_("Due"), choices=PaymentMilestone.Trigger.choices, required=False)
@@ -135,7 +144,7 @@ class MilestoneForm(forms.Form):
         }
 
 
-class DeliveryForm(forms.Form):
+class DeliveryForm(RowForm):
     line = forms.IntegerField(label=_("Line"), min_value=1, required=False)
     planned_on = forms.DateField(label=_("Planned date"), widget=DATE_WIDGET, required=False)
     quantity = forms.DecimalField(label=_("Quantity"), max_digits=14, decimal_places=3, required=False)

@@ -4,8 +4,6 @@ with due/paid/overdue badges, deliveries); the fulfillment statistics (period ×
 salesperson, totals row, export); and the customer statement PDF (合同履行情况确认函).
 Thin: selectors.fulfillment reads everything."""
 
-import datetime
-
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
@@ -197,7 +195,6 @@ def fulfillment_statistics_view(request):
             "export_query": query.urlencode(),
             "years": list(range(this_year, this_year - 6, -1)),
             "selected_year": year,
-            "today": datetime.date.today(),
         },
         status=200 if report is not None else 400,
     )
