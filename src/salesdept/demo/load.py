@@ -21,6 +21,7 @@ from django.db import transaction
 from . import catalog as catalog_module
 from . import crm as crm_module
 from . import org as org_module
+from . import sales_contracts as sales_contracts_module
 from . import sales_quotes as sales_quotes_module
 
 SEED = 20261127
@@ -49,6 +50,7 @@ LOADERS: list[Callable[[DemoContext], None]] = [
     crm_module.load,  # C1–C5: customers, leads, follow-ups, phone log, complaints, letters
     catalog_module.load,  # S1: categories, products of the three industries, price lists
     sales_quotes_module.load,  # S2: a year of inquiries and quotations (revisions, expired ones)
+    sales_contracts_module.load,  # S3/S4: contracts in every state (reviews, amendments), orders
 ]
 
 
