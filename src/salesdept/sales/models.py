@@ -353,10 +353,25 @@ class Contract(Document):
 
     def review_route(self) -> list[str]:
         """The steps for this amount, from ContractReviewRule (manager; + finance; + director)."""
-        rules = ContractReviewRule.objects.filter(amount_from__lte=self.total_amount).order_by(
-            "amount_from", "pk"
-        )
-        return [rule.permission for rule in rules] or [ContractReviewRule.Step.MANAGER.value]
+        rules = getattr(self, "_review_rules", None)
+        if rules is None:
+            rules = _review_rules()
+        route = [permission for amount_from, permission in rules if amount_from <= self.total_amount]
+        return route or [ContractReviewRule.Step.MANAGER.value]
+
+    @classmethod
+    def prepare_review_routes(cls, contracts) -> None:
+        """Read the review rules once for many contracts (the dashboard's to-do list) instead of
+        once per contract in review_route()."""
+        rules = _review_rules()
+        for contract in contracts:
+            contract._review_rules = rules
+
+
+def _review_rules() -> list[tuple]:
+    return list(
+        ContractReviewRule.objects.order_by("amount_from", "pk").values_list("amount_from", "permission")
+    )
 
 
 class ContractLine(PricedLine):

@@ -65,7 +65,10 @@ def reviews_waiting(*, user) -> list:
             .select_related("prepared_by")
             .order_by("submitted_at", "pk")[:CANDIDATES_PER_TYPE]
         )
-        for doc in qs:
+        docs = list(qs)
+        if hasattr(model, "prepare_review_routes"):  # a route read from the database, once per type
+            model.prepare_review_routes(docs)
+        for doc in docs:
             permission = review.next_permission(doc, done=[None] * doc.steps_done)
             if permission is not None and review.has_review_permission(user, permission):
                 out.append(doc)
