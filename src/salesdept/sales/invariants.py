@@ -141,3 +141,34 @@ def amendments_replace_their_original() -> list[str]:
         .values_list("pk", "contract__number")[:LIMIT]
     )
     return [f"contract {n} line #{pk} replaces a line of another contract" for pk, n in rows]
+
+
+@rule("I12")
+def fulfillment_statistics_add_up() -> list[str]:
+    """The fulfillment statistics (合同履行统计) equal the contracts they cover: for every year with
+    signed contracts and each dimension, every row's count and amount equal a plain GROUP BY of
+    the contracts in force signed that year, and nothing is left out or counted twice."""
+    from .selectors.fulfillment import IN_FORCE, statistics_of
+
+    in_force = Contract.objects.filter(status__in=[str(s) for s in IN_FORCE], signed_on__isnull=False)
+    years = sorted({d.year for d in in_force.dates("signed_on", "year")})
+    out = []
+    for year in years:
+        of_year = in_force.filter(signed_on__year=year)
+        for dimension, path in (("region", "customer__region_id"), ("salesperson", "owner_id")):
+            expected = {
+                row["key"]: (row["n"], row["amount"])
+                for row in of_year.values(key=F(path))
+                .annotate(n=Count("pk"), amount=Sum("total_amount"))
+                .order_by()
+            }
+            report = statistics_of(Contract.objects, period="year", year=year, dimension=dimension)
+            got = {row.key: (row.signed, row.amount) for row in report.rows}
+            for key in sorted(set(expected) | set(got), key=str):
+                n, amount = expected.get(key, (0, 0))
+                if got.get(key) != (n, amount):
+                    out.append(
+                        f"fulfillment statistics {year} by {dimension} {key}: {got.get(key)} "
+                        f"but the contracts give ({n}, {amount})"
+                    )
+    return out[:LIMIT]

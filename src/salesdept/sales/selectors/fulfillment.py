@@ -724,10 +724,19 @@ def fulfillment_statistics(
         errors["year"] = _("Enter a valid year.")
     if errors:
         raise ValidationFailed(errors)
+    return statistics_of(
+        visible(Contract.objects, user), period=period, year=year, dimension=dimension, today=today
+    )
+
+
+def statistics_of(
+    contracts, *, period: str, year: int, dimension: str, today: datetime.date | None = None
+) -> Statistics:
+    """fulfillment_statistics over the contracts of `contracts` (already scoped; the invariant
+    I12 passes all of them)."""
     today = today or timezone.localdate()
     contracts = (
-        visible(Contract.objects, user)
-        .filter(
+        contracts.filter(
             status__in=[str(s) for s in IN_FORCE],
             signed_on__gte=datetime.date(year, 1, 1),
             signed_on__lte=datetime.date(year, 12, 31),
