@@ -7,7 +7,16 @@ touches the database."""
 
 from decimal import ROUND_HALF_UP, Decimal
 
-__all__ = ["CENT", "PERCENT_PLACES", "discount_of", "line_amount", "net_price", "tax_of"]
+__all__ = [
+    "CENT",
+    "PERCENT_PLACES",
+    "PRICED_FIELDS",
+    "copy_line",
+    "discount_of",
+    "line_amount",
+    "net_price",
+    "tax_of",
+]
 
 CENT = Decimal("0.01")
 PERCENT_PLACES = Decimal("0.01")
@@ -34,3 +43,23 @@ def line_amount(quantity: Decimal, unit_price: Decimal) -> Decimal:
 def tax_of(amount: Decimal, tax_rate: Decimal) -> Decimal:
     """The tax included in a tax-inclusive `amount` at `tax_rate` percent."""
     return (amount * tax_rate / (HUNDRED + tax_rate)).quantize(CENT, ROUND_HALF_UP)
+
+
+# What a line carries from one document to the next (quotation → contract → order, a revision,
+# an amendment): the priced fields, never the document or the id.
+PRICED_FIELDS = (
+    "product_id",
+    "description",
+    "quantity",
+    "list_price",
+    "discount",
+    "unit_price",
+    "tax_rate",
+    "amount",
+)
+
+
+def copy_line(model, line, **fields):
+    """An unsaved `model` line with the priced fields of `line` and the given `fields` (the
+    document it belongs to, its position …)."""
+    return model(**{name: getattr(line, name) for name in PRICED_FIELDS}, **fields)

@@ -36,7 +36,7 @@ from salesdept.core.numbering import next_number
 from salesdept.core.permissions import require
 from salesdept.crm.models import Customer
 
-from ..lines import CENT, discount_of, line_amount, net_price
+from ..lines import CENT, copy_line, discount_of, line_amount, net_price
 from ..models import (
     Contract,
     ContractAttachment,
@@ -536,18 +536,7 @@ def contract_create_from_quotation(*, by, quotation_id: int, title: str = "") ->
         language=quotation.language,
     )
     ContractLine.objects.bulk_create(
-        ContractLine(
-            contract=contract,
-            product_id=q.product_id,
-            description=q.description,
-            quantity=q.quantity,
-            list_price=q.list_price,
-            discount=q.discount,
-            unit_price=q.unit_price,
-            tax_rate=q.tax_rate,
-            amount=q.amount,
-            position=i,
-        )
+        copy_line(ContractLine, q, contract=contract, position=i)
         for i, q in enumerate(quotation.lines.order_by("position", "pk"), start=1)
     )
     recompute(contract)
@@ -857,19 +846,10 @@ def contract_amend(*, by, contract_id: int, note: str = "") -> Contract:
     )
     mapping = {}
     for line in original.lines.order_by("position", "pk"):
-        mapping[line.pk] = ContractLine.objects.create(
-            contract=amendment,
-            replaces=line,
-            product_id=line.product_id,
-            description=line.description,
-            quantity=line.quantity,
-            list_price=line.list_price,
-            discount=line.discount,
-            unit_price=line.unit_price,
-            tax_rate=line.tax_rate,
-            amount=line.amount,
-            position=line.position,
+        mapping[line.pk] = copy_line(
+            ContractLine, line, contract=amendment, replaces=line, position=line.position
         )
+        mapping[line.pk].save()
     PaymentMilestone.objects.bulk_create(
         PaymentMilestone(
             contract=amendment,

@@ -31,7 +31,7 @@ from salesdept.core.events import log
 from salesdept.core.numbering import next_number
 from salesdept.core.permissions import require
 
-from ..lines import line_amount
+from ..lines import copy_line, line_amount
 from ..models import (
     Contract,
     ContractLine,
@@ -328,18 +328,7 @@ def order_create_from_quotation(
         notes=str(_("From quotation %(number)s") % {"number": quotation.number}),
     )
     SalesOrderLine.objects.bulk_create(
-        SalesOrderLine(
-            order=order,
-            product_id=q.product_id,
-            description=q.description,
-            quantity=q.quantity,
-            list_price=q.list_price,
-            discount=q.discount,
-            unit_price=q.unit_price,
-            tax_rate=q.tax_rate,
-            amount=q.amount,
-            position=i,
-        )
+        copy_line(SalesOrderLine, q, order=order, position=i)
         for i, q in enumerate(quotation.lines.order_by("position", "pk"), start=1)
     )
     _total(order)

@@ -27,7 +27,7 @@ from salesdept.core.numbering import next_number
 from salesdept.core.permissions import require
 from salesdept.crm.models import Customer
 
-from ..lines import discount_of, line_amount, net_price
+from ..lines import copy_line, discount_of, line_amount, net_price
 from ..models import Quotation, QuotationLine
 
 __all__ = [
@@ -542,18 +542,7 @@ def quotation_revise(*, by, quotation_id: int, version: int | None = None) -> Qu
     )
     QuotationLine.objects.bulk_create(
         [
-            QuotationLine(
-                quotation=new,
-                product_id=line.product_id,
-                description=line.description,
-                quantity=line.quantity,
-                list_price=line.list_price,
-                discount=line.discount,
-                unit_price=line.unit_price,
-                tax_rate=line.tax_rate,
-                amount=line.amount,
-                position=line.position,
-            )
+            copy_line(QuotationLine, line, quotation=new, position=line.position)
             for line in quotation.lines.all()
         ]
     )
