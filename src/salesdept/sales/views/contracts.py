@@ -16,9 +16,9 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
-from salesdept.core.errors import DomainError, ValidationFailed
-from salesdept.core.exports import Column, export_response
-from salesdept.core.pagination import Paginator
+from salesdept.core.errors import DomainError
+from salesdept.core.exports import Column
+from salesdept.core.listing import list_page
 
 from ..filters_contracts import ContractFilter
 from ..forms_contracts import (
@@ -37,7 +37,6 @@ from ..selectors import contracts as selectors
 from ..services import contracts as services
 from ..services import orders as order_services
 
-PAGE_SIZE = 50
 FILTERS = (
     "q",
     "status",
@@ -112,33 +111,17 @@ def pdf_for(contract: Contract, *, language: str | None = None):
 def contract_list_view(request):
     """Contracts in scope: search, filters (status, customer, salesperson, signing dates, amount,
     waiting for my review), sortable columns, 50 a page, Export CSV/XLSX of the same rows."""
-    filterset = ContractFilter(request.GET or None, user=request.user)
-    invalid = False
-    try:
-        rows = selectors.contract_list(user=request.user, filters=request.GET)
-    except ValidationFailed:
-        rows, invalid = Contract.objects.none(), True
-    if fmt := request.GET.get("format"):
-        if invalid:
-            return HttpResponseBadRequest(_("Please correct the filters before exporting."))
-        try:
-            return export_response(rows, COLUMNS, filename="contracts", fmt=fmt, title=str(_("Contracts")))
-        except DomainError as exc:
-            return HttpResponseBadRequest(exc.message)
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    query.pop("format", None)
-    return render(
+    return list_page(
         request,
-        "sales/contract_list.html",
-        {
-            "form": filterset.form,
-            "page_obj": page,
-            "filtered": sum(1 for k in FILTERS if request.GET.get(k)),
-            "export_query": query.urlencode(),
-            "can_add": request.user.has_perm("sales.add_contract"),
-        },
+        rows=lambda: selectors.contract_list(user=request.user, filters=request.GET),
+        empty=Contract.objects.none(),
+        form=ContractFilter(request.GET or None, user=request.user).form,
+        filters=FILTERS,
+        columns=COLUMNS,
+        export_name="contracts",
+        export_title=str(_("Contracts")),
+        template="sales/contract_list.html",
+        context={"can_add": request.user.has_perm("sales.add_contract")},
     )
 
 

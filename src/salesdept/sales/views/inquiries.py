@@ -5,15 +5,14 @@ services.inquiries."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from salesdept.core.errors import DomainError, ValidationFailed
-from salesdept.core.exports import Column, export_response
-from salesdept.core.pagination import Paginator
+from salesdept.core.errors import DomainError
+from salesdept.core.exports import Column
+from salesdept.core.listing import list_page
 from salesdept.crm.forms_feedback import show_refusal
 from salesdept.crm.views.feedback import responsive_headers
 
@@ -23,7 +22,6 @@ from ..models import Inquiry
 from ..selectors import inquiries as selectors
 from ..services import inquiries as services
 
-PAGE_SIZE = 50
 FILTERS = ("q", "status", "customer", "owner", "channel", "date_from", "date_to")
 STATUS_COLOURS = {"open": "warning", "quoted": "success", "closed": "secondary"}
 
@@ -52,33 +50,18 @@ def decorate(inquiry: Inquiry) -> Inquiry:
 @permission_required("sales.view_inquiry", raise_exception=True)
 def inquiry_list_view(request):
     """Inquiries in scope: search, filters, sortable columns, 50 a page, Export CSV/XLSX."""
-    filterset = InquiryFilter(request.GET or None)
-    invalid = False
-    try:
-        rows = selectors.inquiry_list(user=request.user, filters=request.GET)
-    except ValidationFailed:
-        rows, invalid = Inquiry.objects.none(), True
-    if fmt := request.GET.get("format"):
-        if invalid:
-            return HttpResponseBadRequest(_("Please correct the filters before exporting."))
-        try:
-            return export_response(rows, COLUMNS, filename="inquiries", fmt=fmt, title=str(_("Inquiries")))
-        except DomainError as exc:
-            return HttpResponseBadRequest(exc.message)
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    for inquiry in page:
-        decorate(inquiry)
-    query = request.GET.copy()
-    query.pop("page", None)
-    query.pop("format", None)
-    return render(
+    return list_page(
         request,
-        "sales/inquiry_list.html",
-        {
-            "form": filterset.form,
-            "page_obj": page,
-            "filtered": sum(1 for k in FILTERS if request.GET.get(k)),
-            "export_query": query.urlencode(),
+        rows=lambda: selectors.inquiry_list(user=request.user, filters=request.GET),
+        empty=Inquiry.objects.none(),
+        form=InquiryFilter(request.GET or None).form,
+        filters=FILTERS,
+        columns=COLUMNS,
+        export_name="inquiries",
+        export_title=str(_("Inquiries")),
+        template="sales/inquiry_list.html",
+        decorate=decorate,
+        context={
             "can_add": request.user.has_perm("sales.add_inquiry"),
             "headers": responsive_headers(
                 request,

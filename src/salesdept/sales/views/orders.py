@@ -5,15 +5,15 @@ reads through selectors.orders, writes through services.orders."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponseBadRequest
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from salesdept.core.errors import DomainError, ValidationFailed
-from salesdept.core.exports import Column, export_response
-from salesdept.core.pagination import Paginator
+from salesdept.core.errors import DomainError
+from salesdept.core.exports import Column
+from salesdept.core.listing import list_page
 
 from ..filters_orders import OrderFilter
 from ..forms_contracts import LineFormSet, apply_refusal, product_choices
@@ -22,7 +22,6 @@ from ..models import OrderStatus, SalesOrder
 from ..selectors import orders as selectors
 from ..services import orders as services
 
-PAGE_SIZE = 50
 FILTERS = ("q", "status", "kind", "contract", "customer", "owner", "date_from", "date_to")
 
 COLUMNS = [
@@ -41,33 +40,17 @@ COLUMNS = [
 @login_required
 @permission_required("sales.view_salesorder", raise_exception=True)
 def order_list_view(request):
-    filterset = OrderFilter(request.GET or None)
-    invalid = False
-    try:
-        rows = selectors.order_list(user=request.user, filters=request.GET)
-    except ValidationFailed:
-        rows, invalid = SalesOrder.objects.none(), True
-    if fmt := request.GET.get("format"):
-        if invalid:
-            return HttpResponseBadRequest(_("Please correct the filters before exporting."))
-        try:
-            return export_response(rows, COLUMNS, filename="orders", fmt=fmt, title=str(_("Sales orders")))
-        except DomainError as exc:
-            return HttpResponseBadRequest(exc.message)
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    query.pop("format", None)
-    return render(
+    return list_page(
         request,
-        "sales/order_list.html",
-        {
-            "form": filterset.form,
-            "page_obj": page,
-            "filtered": sum(1 for k in FILTERS if request.GET.get(k)),
-            "export_query": query.urlencode(),
-            "can_add": request.user.has_perm("sales.add_salesorder"),
-        },
+        rows=lambda: selectors.order_list(user=request.user, filters=request.GET),
+        empty=SalesOrder.objects.none(),
+        form=OrderFilter(request.GET or None).form,
+        filters=FILTERS,
+        columns=COLUMNS,
+        export_name="orders",
+        export_title=str(_("Sales orders")),
+        template="sales/order_list.html",
+        context={"can_add": request.user.has_perm("sales.add_salesorder")},
     )
 
 

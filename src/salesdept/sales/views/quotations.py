@@ -11,9 +11,9 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
-from salesdept.core.errors import DomainError, ValidationFailed
-from salesdept.core.exports import Column, export_response
-from salesdept.core.pagination import Paginator
+from salesdept.core.errors import DomainError
+from salesdept.core.exports import Column
+from salesdept.core.listing import list_page
 from salesdept.crm.forms_feedback import show_refusal
 from salesdept.crm.views.feedback import responsive_headers
 
@@ -23,7 +23,6 @@ from ..models import Quotation
 from ..selectors import quotations as selectors
 from ..services import quotations as services
 
-PAGE_SIZE = 50
 FILTERS = ("q", "status", "customer", "owner", "date_from", "date_to", "current")
 STATUS_COLOURS = {
     "draft": "secondary",
@@ -65,33 +64,18 @@ def decorate(quotation: Quotation) -> Quotation:
 def quotation_list_view(request):
     """Quotations in scope: search, filters (status incl. expired), sortable columns, 50 a page,
     Export CSV/XLSX of the same rows."""
-    filterset = QuotationFilter(request.GET or None)
-    invalid = False
-    try:
-        rows = selectors.quotation_list(user=request.user, filters=request.GET)
-    except ValidationFailed:
-        rows, invalid = Quotation.objects.none(), True
-    if fmt := request.GET.get("format"):
-        if invalid:
-            return HttpResponseBadRequest(_("Please correct the filters before exporting."))
-        try:
-            return export_response(rows, COLUMNS, filename="quotations", fmt=fmt, title=str(_("Quotations")))
-        except DomainError as exc:
-            return HttpResponseBadRequest(exc.message)
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    for quotation in page:
-        decorate(quotation)
-    query = request.GET.copy()
-    query.pop("page", None)
-    query.pop("format", None)
-    return render(
+    return list_page(
         request,
-        "sales/quotation_list.html",
-        {
-            "form": filterset.form,
-            "page_obj": page,
-            "filtered": sum(1 for k in FILTERS if request.GET.get(k)),
-            "export_query": query.urlencode(),
+        rows=lambda: selectors.quotation_list(user=request.user, filters=request.GET),
+        empty=Quotation.objects.none(),
+        form=QuotationFilter(request.GET or None).form,
+        filters=FILTERS,
+        columns=COLUMNS,
+        export_name="quotations",
+        export_title=str(_("Quotations")),
+        template="sales/quotation_list.html",
+        decorate=decorate,
+        context={
             "can_add": request.user.has_perm("sales.add_quotation"),
             "headers": responsive_headers(
                 request,
