@@ -4,16 +4,15 @@ go through selectors.feedback, writes through services.feedback, which decide.""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
-from salesdept.core.errors import DomainError, ValidationFailed
-from salesdept.core.exports import Column, export_response
-from salesdept.core.pagination import Paginator
+from salesdept.core.errors import DomainError
+from salesdept.core.exports import Column
+from salesdept.core.listing import list_page
 from salesdept.core.templatetags.salesdept import sort_header
 
 from ..filters_feedback import FeedbackFilter
@@ -22,7 +21,6 @@ from ..models import Feedback
 from ..selectors import feedback as selectors
 from ..services import feedback as services
 
-PAGE_SIZE = 50
 FILTERS = (
     "q",
     "kind",
@@ -121,33 +119,18 @@ def decorate(feedback: Feedback) -> Feedback:
 def feedback_list_view(request):
     """Complaints in scope: search, filters, sortable columns, 50 a page, Export CSV/XLSX of the
     same filtered rows. Overdue ones carry a red badge."""
-    filterset = FeedbackFilter(request.GET or None)
-    invalid = False
-    try:
-        rows = selectors.feedback_list(user=request.user, filters=request.GET)
-    except ValidationFailed:
-        rows, invalid = Feedback.objects.none(), True  # the form shows what is wrong
-    if fmt := request.GET.get("format"):
-        if invalid:
-            return HttpResponseBadRequest(_("Please correct the filters before exporting."))
-        try:
-            return export_response(rows, COLUMNS, filename="complaints", fmt=fmt, title=str(_("Complaints")))
-        except DomainError as exc:
-            return HttpResponseBadRequest(exc.message)
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    for feedback in page:
-        decorate(feedback)
-    query = request.GET.copy()
-    query.pop("page", None)
-    query.pop("format", None)
-    return render(
+    return list_page(
         request,
-        "crm/feedback_list.html",
-        {
-            "form": filterset.form,
-            "page_obj": page,
-            "filtered": sum(1 for k in FILTERS if request.GET.get(k)),
-            "export_query": query.urlencode(),
+        rows=lambda: selectors.feedback_list(user=request.user, filters=request.GET),
+        empty=Feedback.objects.none(),
+        form=FeedbackFilter(request.GET or None).form,
+        filters=FILTERS,
+        columns=COLUMNS,
+        export_name="complaints",
+        export_title=str(_("Complaints")),
+        template="crm/feedback_list.html",
+        decorate=decorate,
+        context={
             "can_add": request.user.has_perm("crm.add_feedback"),
             "headers": responsive_headers(
                 request,

@@ -7,15 +7,15 @@ import os
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.http import FileResponse, Http404, HttpResponseBadRequest
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
-from salesdept.core.errors import DomainError, ValidationFailed
-from salesdept.core.exports import Column, export_response
-from salesdept.core.pagination import Paginator
+from salesdept.core.errors import DomainError
+from salesdept.core.exports import Column
+from salesdept.core.listing import list_page
 
 from ..filters_letters import LetterFilter
 from ..forms_feedback import show_refusal
@@ -25,7 +25,6 @@ from ..selectors import letters as selectors
 from ..services import letters as services
 from .feedback import responsive_headers
 
-PAGE_SIZE = 50
 FILTERS = ("q", "direction", "kind", "status", "handler", "customer", "overdue", "date_from", "date_to")
 DIRECTION_COLOURS = {Letter.Direction.INCOMING: "primary", Letter.Direction.OUTGOING: "secondary"}
 STATUS_COLOURS = {Letter.Status.OPEN: "warning", Letter.Status.DONE: "success"}
@@ -62,35 +61,18 @@ def decorate(letter: Letter) -> Letter:
 def letter_list_view(request):
     """Letters in scope: search, filters, sortable columns, 50 a page, Export CSV/XLSX of the
     same rows. An open letter whose follow-up date has passed is highlighted."""
-    filterset = LetterFilter(request.GET or None)
-    invalid = False
-    try:
-        rows = selectors.letter_list(user=request.user, filters=request.GET)
-    except ValidationFailed:
-        rows, invalid = Letter.objects.none(), True
-    if fmt := request.GET.get("format"):
-        if invalid:
-            return HttpResponseBadRequest(_("Please correct the filters before exporting."))
-        try:
-            return export_response(
-                rows, COLUMNS, filename="correspondence", fmt=fmt, title=str(_("Correspondence"))
-            )
-        except DomainError as exc:
-            return HttpResponseBadRequest(exc.message)
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    for letter in page:
-        decorate(letter)
-    query = request.GET.copy()
-    query.pop("page", None)
-    query.pop("format", None)
-    return render(
+    return list_page(
         request,
-        "crm/letter_list.html",
-        {
-            "form": filterset.form,
-            "page_obj": page,
-            "filtered": sum(1 for k in FILTERS if request.GET.get(k)),
-            "export_query": query.urlencode(),
+        rows=lambda: selectors.letter_list(user=request.user, filters=request.GET),
+        empty=Letter.objects.none(),
+        form=LetterFilter(request.GET or None).form,
+        filters=FILTERS,
+        columns=COLUMNS,
+        export_name="correspondence",
+        export_title=str(_("Correspondence")),
+        template="crm/letter_list.html",
+        decorate=decorate,
+        context={
             "can_add": request.user.has_perm("crm.add_letter"),
             "headers": responsive_headers(
                 request,
