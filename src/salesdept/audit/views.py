@@ -162,7 +162,7 @@ def signal_list_view(request):
         columns = [
             Column("at", _("At"), lambda s: timezone.localtime(s.at).strftime("%Y-%m-%d %H:%M:%S")),
             Column("kind", _("Kind"), lambda s: s.get_kind_display()),
-            Column("actor", _("By"), lambda s: str(s.actor)),
+            Column("actor", _("User"), lambda s: str(s.actor)),
             Column("document", _("Document"), lambda s: selectors.signal_document(s)[0]),
             Column("detail", _("Detail")),
         ]

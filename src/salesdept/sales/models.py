@@ -17,6 +17,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from salesdept.catalog.models import MONEY, PERCENT, QUANTITY, Channel
 from salesdept.core.models import Document, Status
@@ -266,6 +267,19 @@ class Contract(Document):
     when it is signed the one it replaces becomes superseded and stays readable."""
 
     NUMBER_PREFIX = "CT"
+    # Button and history labels of the moves core does not name (core/templatetags/salesdept.py).
+    ACTION_LABELS = {
+        "sign": pgettext_lazy("document action", "Sign"),
+        "archive": pgettext_lazy("document action", "Archive"),
+        "supersede": pgettext_lazy("document action", "Supersede"),
+    }
+    EVENT_LABELS = {
+        "sign": pgettext_lazy("document event", "Signed"),
+        "archive": pgettext_lazy("document event", "Archived"),
+        "supersede": pgettext_lazy("document event", "Superseded by an amendment"),
+        "register": pgettext_lazy("document event", "Registered"),
+        "amend": pgettext_lazy("document event", "Amendment drafted"),
+    }
     # Amendments are numbered "<original number>-A<n>" (not from the sequence).
     NUMBER_SUFFIX_PATTERN = r"(-A[0-9]+)?"
     SCOPE = SALES_SCOPE
@@ -484,6 +498,8 @@ class SalesOrder(Document):
     (sales.services.orders.credit_check); ordered quantities never exceed the contract's."""
 
     NUMBER_PREFIX = "SO"
+    ACTION_LABELS = {"confirm": pgettext_lazy("document action", "Confirm order")}
+    EVENT_LABELS = {"confirm": pgettext_lazy("document event", "Confirmed")}
     SCOPE = SALES_SCOPE
     TRANSITIONS = {
         "confirm": Transition(frozenset({OrderStatus.DRAFT}), OrderStatus.CONFIRMED),
