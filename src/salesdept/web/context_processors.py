@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from salesdept.accounts.roles import ROLES
 
@@ -21,9 +22,10 @@ class MenuItem:
 # Drop-down menus, so the bar stays one line on a laptop however many capabilities there are.
 GROUPS = {
     "customers": _("Customers"),
-    "service": _("Customer service"),
+    # Short labels, so the bar holds every group on one line on a 1366 px laptop in English too.
+    "service": pgettext_lazy("menu", "Service"),
     "sales": _("Sales"),
-    "catalog": _("Products & prices"),
+    "catalog": pgettext_lazy("menu", "Catalog"),
     "audit": _("Audit"),
 }
 
@@ -32,7 +34,7 @@ GROUPS = {
 # permission that lets a role use it.
 MENU = [
     MenuItem("dashboard", _("Dashboard"), "web:dashboard"),
-    MenuItem("today", _("Today's follow-ups"), "crm:activity_today", permission="crm.view_activity"),
+    MenuItem("today", pgettext_lazy("menu", "Today"), "crm:activity_today", permission="crm.view_activity"),
     MenuItem(
         "customers", _("Customers"), "crm:customer_list", permission="crm.view_customer", group="customers"
     ),
