@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "salesdept.audit",
     "salesdept.crm",
     "salesdept.catalog",
+    "salesdept.warehouse",
     "salesdept.sales",
     "salesdept.web",
 ]

@@ -106,6 +106,55 @@ SALES_READ = CATALOG_READ | {f"sales.view_{m}" for m in SALES_MODELS} | {"catalo
 SALES_SELL = SALES_READ | PRICE_ASK | {f"sales.{a}_{m}" for m in SALES_MODELS for a in ("add", "change")}
 SALES_BACK_OFFICE = SALES_SELL | {"sales.register_contract"}
 
+# W1–W6 (warehouse). Everyone who sells may look up stock; the keeper moves it; a second person
+# with approve_adjustment (another keeper, finance, the director) approves variances.
+WAREHOUSE_READ = {
+    "warehouse.view_warehouse",
+    "warehouse.view_location",
+    "warehouse.view_stock",
+}
+WAREHOUSE_SAMPLES = {"warehouse.view_sampleloan"}  # a salesperson sees the samples they hold
+WAREHOUSE_KEEP = (
+    WAREHOUSE_READ
+    | WAREHOUSE_SAMPLES
+    | {
+        "warehouse.add_warehouse",
+        "warehouse.change_warehouse",
+        "warehouse.add_location",
+        "warehouse.change_location",
+        "warehouse.view_stockdocument",
+        "warehouse.add_stockdocument",
+        "warehouse.change_stockdocument",
+        "warehouse.post_stockdocument",
+        "warehouse.inspect_stock",
+        "warehouse.view_stockmove",
+        "warehouse.view_qualitycheck",
+        "warehouse.view_stockrule",
+        "warehouse.add_stockrule",
+        "warehouse.change_stockrule",
+        "warehouse.view_stocktake",
+        "warehouse.add_stocktake",
+        "warehouse.change_stocktake",
+        "warehouse.change_sampleloan",
+        "warehouse.view_receivedsample",
+        "warehouse.add_receivedsample",
+        "warehouse.change_receivedsample",
+        "warehouse.approve_adjustment",
+    }
+)
+WAREHOUSE_AUDIT = (
+    WAREHOUSE_READ
+    | WAREHOUSE_SAMPLES
+    | {
+        "warehouse.view_stockdocument",
+        "warehouse.view_stockmove",
+        "warehouse.view_qualitycheck",
+        "warehouse.view_stockrule",
+        "warehouse.view_stocktake",
+        "warehouse.view_receivedsample",
+    }
+)
+
 
 @dataclass(frozen=True)
 class Role:
@@ -132,56 +181,97 @@ ROLES: dict[str, Role] = {
             PRICE_DECIDE,
             PRICE_POLICY,
             READ_PLATFORM,
+            WAREHOUSE_AUDIT,
             {"audit.view_audit_trail", "audit.view_signal", "sales.review_contract_as_director"},
+            {"warehouse.approve_adjustment"},
         ),
         _("Sees the whole department; approves large contracts, plans and write-offs."),
     ),
     "manager": Role(
         _("Sales manager"),
         Scope.TEAM,
-        _perms(CRM_LEAD_TEAM, SALES_SELL, PRICE_DECIDE, READ_PLATFORM, {"sales.review_contract_as_manager"}),
+        _perms(
+            CRM_LEAD_TEAM,
+            SALES_SELL,
+            PRICE_DECIDE,
+            READ_PLATFORM,
+            WAREHOUSE_READ,
+            WAREHOUSE_SAMPLES,
+            {"sales.review_contract_as_manager"},
+        ),
         _("Sees their team; assigns work and approves within their authority."),
     ),
     "supervisor": Role(
         _("Sales supervisor"),
         Scope.TEAM,
-        _perms(CRM_SELL, SALES_SELL, READ_PLATFORM),
+        _perms(CRM_SELL, SALES_SELL, READ_PLATFORM, WAREHOUSE_READ, WAREHOUSE_SAMPLES),
         _("Sees their team's process, training and assessment."),
     ),
     "salesperson": Role(
         _("Salesperson"),
         Scope.OWN,
-        _perms(CRM_SELL, SALES_SELL, READ_PLATFORM),
+        _perms(CRM_SELL, SALES_SELL, READ_PLATFORM, WAREHOUSE_READ, WAREHOUSE_SAMPLES),
         _("Sees only their own customers, leads and documents."),
     ),
     "regional_manager": Role(
         _("Regional manager"),
         Scope.REGION,
-        _perms(CRM_SELL, SALES_SELL, PRICE_DECIDE, {"crm.transfer_customer"}, READ_PLATFORM),
+        _perms(
+            CRM_SELL,
+            SALES_SELL,
+            PRICE_DECIDE,
+            {"crm.transfer_customer"},
+            READ_PLATFORM,
+            WAREHOUSE_READ,
+            WAREHOUSE_SAMPLES,
+        ),
         _("Sees their region's customers, dealers and figures."),
     ),
     "clerk": Role(
         _("Back-office clerk"),
         Scope.ALL,
-        _perms(CRM_BACK_OFFICE, SALES_BACK_OFFICE, CATALOG_MASTER_DATA, READ_PLATFORM),
+        _perms(
+            CRM_BACK_OFFICE,
+            SALES_BACK_OFFICE,
+            CATALOG_MASTER_DATA,
+            READ_PLATFORM,
+            WAREHOUSE_AUDIT,
+            {
+                "warehouse.view_receivedsample",
+                "warehouse.add_receivedsample",
+                "warehouse.change_receivedsample",
+            },
+        ),
         _("Registers contracts, prepares shipments and invoices, archives documents."),
     ),
     "warehouse_keeper": Role(
         _("Warehouse keeper"),
         Scope.ALL,
-        _perms({"crm.view_customer", "crm.view_contact"}, CATALOG_READ, READ_PLATFORM),
+        _perms({"crm.view_customer", "crm.view_contact"}, CATALOG_READ, READ_PLATFORM, WAREHOUSE_KEEP),
         _("Stock moves, stock cards and stocktakes."),
     ),
     "finance": Role(
         _("Finance"),
         Scope.ALL,
-        _perms(CRM_READ, SALES_READ, READ_PLATFORM, {"sales.review_contract_as_finance"}),
+        _perms(
+            CRM_READ,
+            SALES_READ,
+            READ_PLATFORM,
+            WAREHOUSE_AUDIT,
+            {"sales.review_contract_as_finance", "warehouse.approve_adjustment"},
+        ),
         _("Invoices, payments and ledgers."),
     ),
     "auditor": Role(
         _("Auditor"),
         Scope.ALL,
-        _perms(CRM_READ, SALES_READ, READ_PLATFORM, {"audit.view_audit_trail", "audit.view_signal"}),
+        _perms(
+            CRM_READ,
+            SALES_READ,
+            READ_PLATFORM,
+            WAREHOUSE_AUDIT,
+            {"audit.view_audit_trail", "audit.view_signal"},
+        ),
         _("Reads everything, changes nothing."),
     ),
     "admin": Role(

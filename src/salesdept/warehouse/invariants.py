@@ -1,0 +1,103 @@
+"""What must always be true of the stock (../shared/INVARIANTS.md), registered with
+core.invariants (`salesdept manage check_invariants` and after every test flow).
+
+- I3: per product × location, the book (`Stock.quantity`, `.value`) equals the sum of its moves;
+  the last move's running balance (the card) equals the book; the lots and qualities add up to
+  the book.
+- I4: no stock row is negative (the database refuses it as well).
+- I2: every move belongs to a posted (or reversed) document; a reversed document has its
+  reversal, which is posted.
+
+Each rule is one grouped query, never one per product."""
+
+from django.db.models import F, Q, Sum
+
+from salesdept.core.invariants import rule
+
+from .models import Stock, StockDocument, StockDocumentStatus, StockLot, StockMove
+
+LIMIT = 20  # lines reported per rule
+
+
+@rule("I3")
+def book_equals_sum_of_moves() -> list[str]:
+    """Stock.quantity and .value = Σ moves of that product × location."""
+    sums = {
+        (r["product_id"], r["location_id"]): (r["q"], r["v"])
+        for r in StockMove.objects.values("product_id", "location_id").annotate(
+            q=Sum("quantity"), v=Sum("value")
+        )
+    }
+    out = []
+    for s in Stock.objects.values("product_id", "location_id", "quantity", "value").iterator():
+        q, v = sums.pop((s["product_id"], s["location_id"]), (0, 0))
+        if s["quantity"] != q or s["value"] != v:
+            out.append(
+                f"product #{s['product_id']} at location #{s['location_id']}: book {s['quantity']} / "
+                f"{s['value']}, moves add up to {q} / {v}"
+            )
+    out.extend(f"product #{p} at location #{loc}: moves but no stock row" for (p, loc) in sums)
+    return out[:LIMIT]
+
+
+@rule("I3")
+def card_balance_equals_book() -> list[str]:
+    """The running balance of the last move (the stock card) = the book."""
+    bad = (
+        Stock.objects.filter(last_move__isnull=False)
+        .filter(~Q(last_move__balance=F("quantity")) | ~Q(last_move__balance_value=F("value")))
+        .values("product_id", "location_id", "quantity", "last_move__balance")[:LIMIT]
+    )
+    out = [
+        f"product #{r['product_id']} at location #{r['location_id']}: card balance "
+        f"{r['last_move__balance']} ≠ book {r['quantity']}"
+        for r in bad
+    ]
+    orphan = Stock.objects.filter(last_move__isnull=True).exclude(quantity=0).values("pk")[:LIMIT]
+    out.extend(f"stock #{r['pk']} has a quantity but no move" for r in orphan)
+    return out
+
+
+@rule("I3")
+def lots_add_up_to_book() -> list[str]:
+    """Σ StockLot (lots × qualities) = Stock.quantity."""
+    bad = (
+        Stock.objects.annotate(in_lots=Sum("lots__quantity"))
+        .exclude(in_lots=F("quantity"))
+        .exclude(in_lots__isnull=True, quantity=0)
+        .values("product_id", "location_id", "quantity", "in_lots")[:LIMIT]
+    )
+    return [
+        f"product #{r['product_id']} at location #{r['location_id']}: lots add up to {r['in_lots']}, "
+        f"book {r['quantity']}"
+        for r in bad
+    ]
+
+
+@rule("I4")
+def stock_never_negative() -> list[str]:
+    out = [
+        f"stock #{r['pk']} is negative: {r['quantity']}"
+        for r in Stock.objects.filter(Q(quantity__lt=0) | Q(value__lt=0)).values("pk", "quantity")[:LIMIT]
+    ]
+    out.extend(
+        f"stock lot #{r['pk']} is negative: {r['quantity']}"
+        for r in StockLot.objects.filter(quantity__lt=0).values("pk", "quantity")[:LIMIT]
+    )
+    return out
+
+
+@rule("I2")
+def moves_belong_to_posted_documents() -> list[str]:
+    """Moves only of posted (or since reversed) documents; a reversed one has a posted reversal."""
+    done = [StockDocumentStatus.POSTED, StockDocumentStatus.REVERSED]
+    stray = StockMove.objects.exclude(document__status__in=done).values("document__number").distinct()[:LIMIT]
+    out = [f"stock document {r['document__number']} has moves but is not posted" for r in stray]
+    unreversed = StockDocument.objects.filter(status=StockDocumentStatus.REVERSED).filter(
+        Q(reversed_by__isnull=True) | ~Q(reversed_by__status=StockDocumentStatus.POSTED)
+    )
+    out.extend(
+        f"stock document {n} is marked reversed without a posted reversal"
+        for n in unreversed.values_list("number", flat=True)[:LIMIT]
+    )
+    return out
