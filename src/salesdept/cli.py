@@ -9,6 +9,7 @@ pages and the API are the translated surfaces.
 """
 
 import argparse
+import hashlib
 import json
 import os
 import sys
@@ -41,9 +42,23 @@ def _fail(message: str, code: int = 2) -> int:
 
 
 def _collectstatic() -> None:
+    """Collect the static files into the data folder, unless the files collected there last time
+    came from exactly the same sources with the same storage (a stamp file says so): the demo
+    reuses its data folder, and collecting again would only rewrite the same files."""
+    from django.conf import settings
+    from django.contrib.staticfiles.finders import get_finders
     from django.core.management import call_command
 
+    sources = hashlib.sha256(settings.STORAGES["staticfiles"]["BACKEND"].encode())
+    for finder in get_finders():
+        for path, storage in finder.list(["CVS", ".*", "*~"]):
+            stat = os.stat(storage.path(path))
+            sources.update(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+    stamp = Path(settings.STATIC_ROOT) / ".sources.sha256"
+    if stamp.exists() and stamp.read_text() == sources.hexdigest():
+        return
     call_command("collectstatic", interactive=False, verbosity=0)
+    stamp.write_text(sources.hexdigest())
 
 
 def _gunicorn(*, host: str, port: int, workers: int, accesslog: str | None) -> None:
