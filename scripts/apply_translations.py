@@ -3,7 +3,9 @@
     python scripts/apply_translations.py TABLE.py [TABLE.py …]
 
 Each TABLE.py defines ZH = {msgid: msgstr}; a plural entry maps its singular msgid to one string
-(Chinese has one plural form). Only untranslated or fuzzy entries are filled: translations already
+(Chinese has one plural form). Entries with a context (pgettext, msgctxt) are keyed
+"context\x04msgid" in ZH, or (context, msgid) in an optional CTX table; an optional
+PLURAL = {msgid: (msgid_plural, msgstr)} is read as well. Only untranslated or fuzzy entries are filled: translations already
 in the catalog (including those with a context, msgctxt) are never overwritten. Then the .mo is
 compiled.
 
@@ -22,16 +24,20 @@ PO = Path(__file__).resolve().parents[1] / "src/salesdept/locale/zh_Hans/LC_MESS
 def main(tables: list[str]) -> None:
     zh: dict[str, str] = {}
     for t in tables:
-        zh.update(runpy.run_path(t)["ZH"])
+        table = runpy.run_path(t)
+        zh.update(table["ZH"])
+        zh.update({f"{ctx}\x04{msgid}": text for (ctx, msgid), text in table.get("CTX", {}).items()})
+        zh.update({msgid: text for msgid, (_plural, text) in table.get("PLURAL", {}).items()})
     po = polib.pofile(str(PO))
     po.metadata["Plural-Forms"] = "nplurals=1; plural=0;"
     po.metadata["Language"] = "zh_Hans"
     for e in po:
-        if e.msgid in zh and (not e.translated() or "fuzzy" in e.flags):
+        key = f"{e.msgctxt}\x04{e.msgid}" if e.msgctxt else e.msgid
+        if key in zh and (not e.translated() or "fuzzy" in e.flags):
             if e.msgid_plural:
-                e.msgstr_plural = {0: zh[e.msgid]}
+                e.msgstr_plural = {0: zh[key]}
             else:
-                e.msgstr = zh[e.msgid]
+                e.msgstr = zh[key]
             if "fuzzy" in e.flags:
                 e.flags.remove("fuzzy")
     po.save()

@@ -311,3 +311,12 @@ api.add_router("/quotations", "salesdept.sales.api.quotations.router")
 api.add_router("/contracts", "salesdept.sales.api.contracts.router")
 api.add_router("/orders", "salesdept.sales.api.orders.router")
 api.add_router("/fulfillment", "salesdept.sales.api.fulfillment.router")
+# /warehouse/documents, /warehouse/warehouses, /warehouse/locations, /warehouse/stock-rules,
+# /warehouse/sample-loans, /warehouse/received-samples
+api.add_router("/warehouse", "salesdept.warehouse.api.documents.router")
+api.add_router("/warehouse", "salesdept.warehouse.api.setup.router")
+api.add_router("/warehouse", "salesdept.warehouse.api.samples.router")
+api.add_router("/warehouse/stock", "salesdept.warehouse.api.stock.router")  # on hand, stock card
+api.add_router("/warehouse/reconciliation", "salesdept.warehouse.api.reconciliation.router")
+api.add_router("/warehouse/levels", "salesdept.warehouse.api.levels.router")
+api.add_router("/warehouse/stocktakes", "salesdept.warehouse.api.stocktakes.router")

@@ -10,6 +10,7 @@ urlpatterns = [
     path("crm/", include("salesdept.crm.urls")),
     path("catalog/", include("salesdept.catalog.urls")),
     path("sales/", include("salesdept.sales.urls")),
+    path("warehouse/", include("salesdept.warehouse.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

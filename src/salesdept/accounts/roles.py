@@ -282,7 +282,12 @@ ROLES: dict[str, Role] = {
             CATALOG_MASTER_DATA,
             PRICE_POLICY,
             READ_PLATFORM,
+            WAREHOUSE_READ,
             {
+                "warehouse.add_warehouse",
+                "warehouse.change_warehouse",
+                "warehouse.add_location",
+                "warehouse.change_location",
                 "accounts.add_user",
                 "accounts.change_user",
                 "accounts.add_team",

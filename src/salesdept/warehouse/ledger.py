@@ -255,6 +255,7 @@ def _refuse_duplicate_serials(serial_ids: set[int], changes: list[Change]) -> No
         .values("product_id", "lot")
         .annotate(total=Sum("quantity"))
         .filter(total__gt=1)
+        .order_by("product_id", "lot")
         .first()
     )
     if over is not None:

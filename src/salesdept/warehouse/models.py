@@ -38,9 +38,10 @@ class Quality(models.TextChoices):
     """W6: inspection status of stock. Only accepted stock is issued to customers; rejected
     stock sits in the warehouse's quarantine location."""
 
-    PENDING = "pending", _("Pending inspection")  # 待检
-    ACCEPTED = "accepted", _("Accepted")  # 合格
-    REJECTED = "rejected", _("Rejected")  # 不合格
+    # (a context of their own: "Accepted"/"Rejected" of other records read 已接受/已驳回)
+    PENDING = "pending", pgettext_lazy("quality", "Pending inspection")  # 待检
+    ACCEPTED = "accepted", pgettext_lazy("quality", "Accepted")  # 合格
+    REJECTED = "rejected", pgettext_lazy("quality", "Rejected")  # 不合格
 
 
 # --- warehouses and locations (W1 定置管理) ------------------------------------------------------
@@ -198,7 +199,7 @@ class DocumentKind(models.TextChoices):
     RECEIPT = "receipt", _("Receipt")  # 入库
     ISSUE = "issue", _("Issue")  # 出库
     RETURN = "return", _("Return")  # 退库
-    TRANSFER = "transfer", _("Transfer")  # 移库
+    TRANSFER = "transfer", pgettext_lazy("stock document kind", "Transfer")  # 移库
     ADJUSTMENT = "adjustment", _("Adjustment")  # 调整 (reviewed by a second person)
 
 
@@ -234,6 +235,8 @@ class StockDocument(Document):
     adjustment is submitted and posted by the approval of a second person (双人复核)."""
 
     NUMBER_PREFIX = "WH"
+    STATUS_COLOURS = {"posted": "success", "reversed": "dark"}
+    DESTRUCTIVE_ACTIONS = {"cancel", "reverse"}
     ACTION_LABELS = {
         "post": pgettext_lazy("document action", "Post"),
         "reverse": pgettext_lazy("document action", "Reverse"),

@@ -38,9 +38,13 @@ __all__ = [
     "OnHandFilter",
     "ProductStock",
     "can_see_values",
+    "card_moves",
+    "card_rows",
     "onhand_list",
     "onhand_totals",
     "product_stock",
+    "qty",
+    "money",
     "stock_card",
 ]
 
@@ -49,6 +53,16 @@ VIEW_MOVES = "warehouse.view_stockmove"
 ZERO = Decimal("0")
 CARD_PAGE_SIZE = 50
 QUALITIES = [Quality.ACCEPTED, Quality.PENDING, Quality.REJECTED]
+
+
+def qty(value):
+    """A quantity at its column's precision (SQLite hands computed sums back without their
+    scale), None as None."""
+    return None if value is None else Decimal(value).quantize(Decimal("0.001"))
+
+
+def money(value):
+    return None if value is None else Decimal(value).quantize(Decimal("0.01"))
 
 
 def can_see_values(user) -> bool:
@@ -73,7 +87,9 @@ def lot_quantity(quality: str):
         .annotate(t=Sum("quantity"))
         .values("t")[:1]
     )
-    return Coalesce(Subquery(total, output_field=quantity_field()), Value(ZERO), output_field=quantity_field())
+    return Coalesce(
+        Subquery(total, output_field=quantity_field()), Value(ZERO), output_field=quantity_field()
+    )
 
 
 # --- the on-hand list ---------------------------------------------------------------------------
@@ -105,7 +121,10 @@ class OnHandFilter(django_filters.FilterSet):
     )
     location = django_filters.NumberFilter(label=_("Location"), field_name="location_id", min_value=1)
     category = django_filters.ModelChoiceFilter(
-        label=_("Category"), queryset=Category.objects.all(), field_name="product__category", empty_label=_("All")
+        label=_("Category"),
+        queryset=Category.objects.all(),
+        field_name="product__category",
+        empty_label=_("All"),
     )
     q = django_filters.CharFilter(label=_("Product"), method="filter_q", max_length=100)
     quality = django_filters.ChoiceFilter(
@@ -125,7 +144,9 @@ class OnHandFilter(django_filters.FilterSet):
         if not value:
             return queryset
         return queryset.filter(
-            Q(product__code__icontains=value) | Q(product__name__icontains=value) | Q(product__name_en__icontains=value)
+            Q(product__code__icontains=value)
+            | Q(product__name__icontains=value)
+            | Q(product__name_en__icontains=value)
         )
 
     def filter_quality(self, queryset, name, value):
@@ -140,7 +161,6 @@ class OnHandFilter(django_filters.FilterSet):
     def filter_sort(self, queryset, name, value):
         fields = SORTS[value.lstrip("-")]
         return queryset.order_by(*(f"-{f}" for f in fields) if value.startswith("-") else fields)
-
 
 
 def _valid(filterset) -> None:
@@ -212,7 +232,9 @@ def product_stock(*, user, product_id: int, warehouse_id: int | None = None) -> 
         .order_by("location__warehouse__code", "location__code")
     )
     lot_rows = list(
-        lots.select_related("location__warehouse").order_by("location__warehouse__code", "location__code", "lot", "quality")
+        lots.select_related("location__warehouse").order_by(
+            "location__warehouse__code", "location__code", "lot", "quality"
+        )
     )
     by_quality = {q: sum((getattr(r, q) for r in rows), ZERO) for q in QUALITIES}
     warehouses: dict[int, dict] = {}
@@ -234,6 +256,15 @@ def product_stock(*, user, product_id: int, warehouse_id: int | None = None) -> 
 
 
 # --- the stock card 库存卡片 ---------------------------------------------------------------------
+
+
+def in_and_out(moves) -> list:
+    """The moves with `qty_in` / `qty_out` (positive, None on the other side) for the card."""
+    rows = list(moves)
+    for m in rows:
+        m.qty_in = m.quantity if m.quantity > 0 else None
+        m.qty_out = -m.quantity if m.quantity < 0 else None
+    return rows
 
 
 @dataclass
@@ -263,6 +294,14 @@ def card_moves(*, product_id: int, location_id: int) -> QuerySet[StockMove]:
     return StockMove.objects.filter(product_id=product_id, location_id=location_id).order_by("id")
 
 
+def card_rows(*, user, product_id: int, location_id: int) -> QuerySet[StockMove]:
+    """Every move of the card (for the export), after the same checks as the page."""
+    require(user, VIEW_MOVES)
+    get_object_or_404(Product, pk=product_id)
+    get_object_or_404(Location, pk=location_id)
+    return card_moves(product_id=product_id, location_id=location_id).select_related("document")
+
+
 def stock_card(
     *, user, product_id: int, location_id: int, page: int | str | None = None, page_size: int = CARD_PAGE_SIZE
 ) -> Card:
@@ -280,7 +319,7 @@ def stock_card(
         page = paginator.num_pages
     page_obj = paginator.get_page(page)
     card = Card(product=product, location=location, stock=stock, page=page_obj)
-    rows = list(page_obj.object_list)
+    rows = in_and_out(page_obj.object_list)
     if rows:
         first, last = rows[0], rows[-1]
         card.opening = first.balance - first.quantity

@@ -75,7 +75,10 @@ def _warehouse_fields(warehouse: Warehouse, data: dict, *, creating: bool) -> No
         warehouse.region_id = region_id
     if "keeper" in data:
         keeper_id = inputs.ident(data["keeper"], "keeper", required=False)
-        if keeper_id is not None and not get_user_model().objects.filter(pk=keeper_id, is_active=True).exists():
+        if (
+            keeper_id is not None
+            and not get_user_model().objects.filter(pk=keeper_id, is_active=True).exists()
+        ):
             raise ValidationFailed({"keeper": _("Select a valid choice.")})
         warehouse.keeper_id = keeper_id
     if "cycle_days" in data:
@@ -138,7 +141,11 @@ def _location_fields(location: Location, data: dict, *, creating: bool) -> None:
 
 
 def _check_location(location: Location, *, was_quarantine: bool = False) -> None:
-    if Location.objects.filter(warehouse_id=location.warehouse_id, code=location.code).exclude(pk=location.pk).exists():
+    if (
+        Location.objects.filter(warehouse_id=location.warehouse_id, code=location.code)
+        .exclude(pk=location.pk)
+        .exists()
+    ):
         raise ValidationFailed({"code": _("This warehouse already has a location with this code.")})
     if location.pk and not location.is_active and location.stock.filter(quantity__gt=0).exists():
         raise DomainError(
