@@ -55,7 +55,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_healthy(url: str, process: subprocess.Popen, seconds: float = 300) -> None:
+def wait_healthy(url: str, process: subprocess.Popen, seconds: float | None = None) -> None:
+    # The first start migrates and loads the whole demo company (a year of every record): a
+    # minute on a quiet machine, several on a busy one. SALESDEPT_E2E_WAIT overrides the wait.
+    seconds = seconds or float(os.environ.get("SALESDEPT_E2E_WAIT", "900"))
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:

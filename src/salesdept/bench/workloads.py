@@ -9,7 +9,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from . import crm, sales
+from . import crm, sales, warehouse
 from .http import Client
 
 BENCH_USERS = 10_000
@@ -71,7 +71,12 @@ def seed_people(rng: random.Random) -> dict:
     }
 
 
-SEEDERS: list[Callable[[random.Random], dict]] = [seed_people, crm.seed_crm, sales.seed_sales]
+SEEDERS: list[Callable[[random.Random], dict]] = [
+    seed_people,
+    crm.seed_crm,
+    sales.seed_sales,
+    warehouse.seed_warehouse,
+]
 
 
 # ---------------------------------------------------------------------------- workloads (HTTP)
@@ -141,4 +146,6 @@ WORKLOADS: list[Workload] = [
     *(Workload(name, description, measure) for name, description, measure in crm.CRM_WORKLOADS),
     # S3/S5 (bench/sales.py)
     *(Workload(name, description, measure) for name, description, measure in sales.SALES_WORKLOADS),
+    # W1–W3 (bench/warehouse.py): card and reconciliation first, then the posting (it adds moves)
+    *(Workload(name, description, measure) for name, description, measure in warehouse.WAREHOUSE_WORKLOADS),
 ]

@@ -23,6 +23,7 @@ from . import crm as crm_module
 from . import org as org_module
 from . import sales_contracts as sales_contracts_module
 from . import sales_quotes as sales_quotes_module
+from . import warehouse as warehouse_module
 
 SEED = 20261127
 
@@ -51,6 +52,7 @@ LOADERS: list[Callable[[DemoContext], None]] = [
     catalog_module.load,  # S1: categories, products of the three industries, price lists
     sales_quotes_module.load,  # S2: a year of inquiries and quotations (revisions, expired ones)
     sales_contracts_module.load,  # S3/S4: contracts in every state (reviews, amendments), orders
+    warehouse_module.load,  # W1–W6: two warehouses, a year of stock documents, counts, samples
 ]
 
 
