@@ -22,6 +22,8 @@ from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from salesdept.core.forms import DATE_WIDGET
+
 ACTIONS = {
     "create": LogEntry.Action.CREATE,
     "update": LogEntry.Action.UPDATE,
@@ -37,7 +39,6 @@ SORT_CHOICES = [("-time", _("Newest first")), ("time", _("Oldest first"))]
 
 
 # ISO dates whatever the language (a browser date input needs YYYY-MM-DD).
-DATE_WIDGET = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 
 
 def model_choices() -> list[tuple[str, str]]:

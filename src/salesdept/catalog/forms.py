@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from salesdept.accounts.models import Region
 from salesdept.core.errors import DomainError
+from salesdept.core.forms import DATE_WIDGET
 
 from .models import Category, Channel, PriceApproval, PriceList, Product
 
@@ -22,7 +23,6 @@ __all__ = [
     "show_refusal",
 ]
 
-DATE_WIDGET = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 MONEY = {"max_digits": 14, "decimal_places": 2, "min_value": 0}
 ACTIVE_CHOICES = [("", _("All")), ("true", _("Active")), ("false", _("Inactive"))]
 

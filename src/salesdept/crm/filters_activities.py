@@ -24,11 +24,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from salesdept.accounts.scope import visible
+from salesdept.core.forms import DATE_WIDGET
 
 from .models import Activity, PhoneCall
 
 # ISO dates whatever the language (a browser date input needs YYYY-MM-DD).
-DATE_WIDGET = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 
 ACTIVITY_SORTS = {
     "due_on": ("due_on", "pk"),

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from salesdept.accounts.models import Region
 from salesdept.accounts.scope import region_subtree, visible
 from salesdept.core.exports import Column
+from salesdept.core.forms import sort_choices
 
 from .models import Customer, Source, Tier
 from .search_keys import matches
@@ -34,7 +35,7 @@ SORTS = {
     "last_contact": ("last_contact_on", "name", "pk"),
     "created": ("created_at", "pk"),
 }
-SORT_CHOICES = [(key, key) for key in SORTS] + [(f"-{key}", f"-{key}") for key in SORTS]
+SORT_CHOICES = sort_choices(SORTS)
 ACTIVE_CHOICES = [("1", _("Active")), ("0", _("Deactivated")), ("all", _("All"))]
 
 

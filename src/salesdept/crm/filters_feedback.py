@@ -21,12 +21,13 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from salesdept.core.forms import DATE_WIDGET, sort_choices
+
 from .models import Feedback
 
 __all__ = ["ACTIVE", "FeedbackFilter", "SORTS", "overdue_q"]
 
 ACTIVE = (Feedback.Status.OPEN, Feedback.Status.IN_PROGRESS)
-DATE_WIDGET = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 
 # sort key → ordering; each ends with the pk so pages never shuffle
 SORTS = {
@@ -37,7 +38,7 @@ SORTS = {
     "customer": ("customer__name", "pk"),
     "kind": ("kind", "pk"),
 }
-SORT_CHOICES = [(k, k) for k in SORTS] + [(f"-{k}", f"-{k}") for k in SORTS]
+SORT_CHOICES = sort_choices(SORTS)
 STATUS_CHOICES = [("active", _("Open or in progress")), *Feedback.Status.choices]
 
 

@@ -24,11 +24,10 @@ from django.utils.translation import gettext_lazy as _
 
 from salesdept.accounts.models import Region, User
 from salesdept.accounts.scope import region_subtree, visible
+from salesdept.core.forms import DATE_WIDGET
 
 from .models import Lead, LeadStage, Source, Visit
 from .search_keys import matches
-
-DATE_WIDGET = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 
 STATUS_CHOICES = [
     (LeadStage.Outcome.OPEN, _("Open")),

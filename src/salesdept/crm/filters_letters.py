@@ -21,11 +21,12 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from salesdept.core.forms import DATE_WIDGET, DateRangeForm, sort_choices
+
 from .models import Letter
 
 __all__ = ["LetterFilter", "SORTS", "follow_up_overdue_q"]
 
-DATE_WIDGET = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 SORTS = {
     "number": ("number", "pk"),
     "date": ("date", "pk"),
@@ -33,7 +34,7 @@ SORTS = {
     "counterpart": ("counterpart", "pk"),
     "status": ("status", "pk"),
 }
-SORT_CHOICES = [(k, k) for k in SORTS] + [(f"-{k}", f"-{k}") for k in SORTS]
+SORT_CHOICES = sort_choices(SORTS)
 
 
 def follow_up_overdue_q(day) -> Q:
@@ -43,15 +44,6 @@ def follow_up_overdue_q(day) -> Q:
 
 def _users():
     return get_user_model().objects.filter(is_active=True).order_by("display_name", "username")
-
-
-class LetterFilterForm(forms.Form):
-    def clean(self):
-        data = super().clean()
-        start, end = data.get("date_from"), data.get("date_to")
-        if start and end and start > end:
-            self.add_error("date_to", _("The end date must not be before the start date."))
-        return data
 
 
 class LetterFilter(django_filters.FilterSet):
@@ -81,7 +73,7 @@ class LetterFilter(django_filters.FilterSet):
     class Meta:
         model = Letter
         fields: list[str] = []
-        form = LetterFilterForm
+        form = DateRangeForm
 
     def filter_q(self, queryset, name, value):
         value = value.strip()

@@ -9,10 +9,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from salesdept.accounts.scope import visible
+from salesdept.core.forms import DATE_WIDGET
 
 from .models import Activity, Customer, Lead
 
-DATE_WIDGET = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 DATETIME_WIDGET = forms.DateTimeInput(format="%Y-%m-%dT%H:%M", attrs={"type": "datetime-local"})
 # A salesperson's own customers fit a drop-down; others are planned from the customer's page.
 MAX_CHOICES = 1000

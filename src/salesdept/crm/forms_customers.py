@@ -4,11 +4,11 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from salesdept.accounts.models import Region
+from salesdept.core.forms import DATE_WIDGET
 
 from .models import Contact, Customer, CustomerDocument, Tier
 from .services import customers as services
 
-DATE_WIDGET = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 CUSTOMER_FIELDS = [
     "kind", "name", "name_en", "tier", "region", "owner", "industry", "source", "phone", "email",
     "address", "website", "tax_id", "invoice_name", "bank_name", "bank_account", "invoice_address",

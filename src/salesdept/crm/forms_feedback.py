@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from salesdept.accounts.scope import visible
 from salesdept.core.errors import DomainError
+from salesdept.core.forms import DATE_WIDGET
 
 from .models import Customer, Feedback
 from .selectors.feedback import feedback_customers
@@ -26,7 +27,6 @@ __all__ = [
     "show_refusal",
 ]
 
-DATE_WIDGET = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 DEFAULT_DAYS_TO_RESOLVE = 7
 
 

@@ -9,11 +9,11 @@ from django.utils.translation import gettext_lazy as _
 
 from salesdept.accounts.models import Region, User
 from salesdept.accounts.scope import visible
+from salesdept.core.forms import DATE_WIDGET
 
 from .models import LeadStage, Source, Tier
 from .selectors.leads import GROUP_BY, PERIODS, stage_list
 
-DATE_WIDGET = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 DATETIME_WIDGET = forms.DateTimeInput(format="%Y-%m-%dT%H:%M", attrs={"type": "datetime-local"})
 
 

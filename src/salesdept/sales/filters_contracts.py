@@ -19,11 +19,12 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from salesdept.core.forms import DATE_WIDGET, sort_choices
+
 from .models import Contract, ContractStatus
 
 __all__ = ["ContractFilter", "SORTS"]
 
-DATE_WIDGET = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 SORTS = {
     "number": ("number", "pk"),
     "title": ("title", "pk"),
@@ -33,7 +34,7 @@ SORTS = {
     "status": ("status", "pk"),
     "created_at": ("created_at", "pk"),
 }
-SORT_CHOICES = [(k, k) for k in SORTS] + [(f"-{k}", f"-{k}") for k in SORTS]
+SORT_CHOICES = sort_choices(SORTS)
 
 
 def _salespeople():

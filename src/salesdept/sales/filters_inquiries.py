@@ -16,12 +16,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from salesdept.catalog.models import Channel
+from salesdept.core.forms import DATE_WIDGET, DateRangeForm, sort_choices
 
 from .models import Inquiry
 
 __all__ = ["InquiryFilter", "SORTS", "overdue_q"]
 
-DATE_WIDGET = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 SORTS = {
     "number": ("number", "pk"),
     "received_on": ("received_on", "pk"),
@@ -29,7 +29,7 @@ SORTS = {
     "customer": ("customer__name", "pk"),
     "status": ("status", "pk"),
 }
-SORT_CHOICES = [(k, k) for k in SORTS] + [(f"-{k}", f"-{k}") for k in SORTS]
+SORT_CHOICES = sort_choices(SORTS)
 STATUS_CHOICES = [*Inquiry.Status.choices, ("overdue", _("Overdue"))]
 
 
@@ -40,15 +40,6 @@ def overdue_q(day) -> Q:
 
 def _users():
     return get_user_model().objects.filter(is_active=True).order_by("display_name", "username")
-
-
-class InquiryFilterForm(forms.Form):
-    def clean(self):
-        data = super().clean()
-        start, end = data.get("date_from"), data.get("date_to")
-        if start and end and start > end:
-            self.add_error("date_to", _("The end date must not be before the start date."))
-        return data
 
 
 class InquiryFilter(django_filters.FilterSet):
@@ -72,7 +63,7 @@ class InquiryFilter(django_filters.FilterSet):
     class Meta:
         model = Inquiry
         fields: list[str] = []
-        form = InquiryFilterForm
+        form = DateRangeForm
 
     def filter_q(self, queryset, name, value):
         value = value.strip()

@@ -17,11 +17,12 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from salesdept.core.forms import DATE_WIDGET, DateRangeForm, sort_choices
+
 from .models import OrderStatus, SalesOrder
 
 __all__ = ["OrderFilter", "SORTS"]
 
-DATE_WIDGET = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 SORTS = {
     "number": ("number", "pk"),
     "customer": ("customer__name", "pk"),
@@ -30,17 +31,8 @@ SORTS = {
     "total_amount": ("total_amount", "pk"),
     "status": ("status", "pk"),
 }
-SORT_CHOICES = [(k, k) for k in SORTS] + [(f"-{k}", f"-{k}") for k in SORTS]
+SORT_CHOICES = sort_choices(SORTS)
 KIND_CHOICES = [("contract", _("From a contract")), ("direct", _("Direct sale"))]
-
-
-class OrderFilterForm(forms.Form):
-    def clean(self):
-        data = super().clean()
-        start, end = data.get("date_from"), data.get("date_to")
-        if start and end and start > end:
-            self.add_error("date_to", _("The end date must not be before the start date."))
-        return data
 
 
 class OrderFilter(django_filters.FilterSet):
@@ -71,7 +63,7 @@ class OrderFilter(django_filters.FilterSet):
     class Meta:
         model = SalesOrder
         fields: list[str] = []
-        form = OrderFilterForm
+        form = DateRangeForm
 
     def filter_q(self, queryset, name, value):
         value = value.strip()

@@ -17,11 +17,12 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from salesdept.core.forms import DATE_WIDGET, DateRangeForm, sort_choices
+
 from .models import Quotation
 
 __all__ = ["QuotationFilter", "SORTS", "expired_q"]
 
-DATE_WIDGET = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 SORTS = {
     "number": ("number", "pk"),
     "quoted_on": ("quoted_on", "pk"),
@@ -30,7 +31,7 @@ SORTS = {
     "total_amount": ("total_amount", "pk"),
     "status": ("status", "pk"),
 }
-SORT_CHOICES = [(k, k) for k in SORTS] + [(f"-{k}", f"-{k}") for k in SORTS]
+SORT_CHOICES = sort_choices(SORTS)
 STATUS_CHOICES = [*Quotation.Status.choices, ("expired", _("Expired"))]
 
 
@@ -41,15 +42,6 @@ def expired_q(day) -> Q:
 
 def _users():
     return get_user_model().objects.filter(is_active=True).order_by("display_name", "username")
-
-
-class QuotationFilterForm(forms.Form):
-    def clean(self):
-        data = super().clean()
-        start, end = data.get("date_from"), data.get("date_to")
-        if start and end and start > end:
-            self.add_error("date_to", _("The end date must not be before the start date."))
-        return data
 
 
 class QuotationFilter(django_filters.FilterSet):
@@ -75,7 +67,7 @@ class QuotationFilter(django_filters.FilterSet):
     class Meta:
         model = Quotation
         fields: list[str] = []
-        form = QuotationFilterForm
+        form = DateRangeForm
 
     def filter_q(self, queryset, name, value):
         value = value.strip()

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from salesdept.accounts.scope import visible
 from salesdept.catalog.models import Channel, Product
 from salesdept.core.errors import DomainError
+from salesdept.core.forms import DATE_WIDGET
 from salesdept.crm.models import Customer
 
 from .models import Contract, PaymentMilestone
@@ -27,7 +28,6 @@ __all__ = [
     "product_choices",
 ]
 
-DATE_WIDGET = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 MAX_PRODUCTS = 1000
 
 

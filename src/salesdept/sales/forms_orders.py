@@ -6,11 +6,10 @@ from django.utils.translation import gettext_lazy as _
 
 from salesdept.accounts.scope import visible
 from salesdept.catalog.models import Channel
+from salesdept.core.forms import DATE_WIDGET
 from salesdept.crm.models import Customer
 
 __all__ = ["OrderForm"]
-
-DATE_WIDGET = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 
 
 class OrderForm(forms.Form):

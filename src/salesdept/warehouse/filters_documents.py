@@ -15,11 +15,12 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from salesdept.core.forms import DATE_WIDGET, DateRangeForm, sort_choices
+
 from .models import DocumentKind, Purpose, StockDocument, StockDocumentStatus, Warehouse
 
 __all__ = ["DocumentFilter", "SORTS"]
 
-DATE_WIDGET = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 SORTS = {
     "number": ("number", "pk"),
     "moved_on": ("moved_on", "pk"),
@@ -27,16 +28,7 @@ SORTS = {
     "status": ("status", "pk"),
     "warehouse": ("warehouse__code", "pk"),
 }
-SORT_CHOICES = [(k, k) for k in SORTS] + [(f"-{k}", f"-{k}") for k in SORTS]
-
-
-class DocumentFilterForm(forms.Form):
-    def clean(self):
-        data = super().clean()
-        start, end = data.get("date_from"), data.get("date_to")
-        if start and end and start > end:
-            self.add_error("date_to", _("The end date must not be before the start date."))
-        return data
+SORT_CHOICES = sort_choices(SORTS)
 
 
 class DocumentFilter(django_filters.FilterSet):
@@ -63,7 +55,7 @@ class DocumentFilter(django_filters.FilterSet):
     class Meta:
         model = StockDocument
         fields: list[str] = []
-        form = DocumentFilterForm
+        form = DateRangeForm
 
     def filter_q(self, queryset, name, value):
         value = value.strip()

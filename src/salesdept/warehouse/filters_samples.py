@@ -9,17 +9,17 @@ Received: q (sender, description, customer), status, date_from / date_to (receiv
 """
 
 import django_filters
-from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from salesdept.core.forms import DATE_WIDGET, DateRangeForm
+
 from .models import ReceivedSample, SampleLoan
 
 __all__ = ["LoanFilter", "ReceivedFilter", "overdue_q"]
 
-DATE_WIDGET = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 LOAN_SORTS = {
     "issued_on": ("issued_on", "pk"),
     "due_back": ("due_back", "pk"),
@@ -50,15 +50,6 @@ def overdue_q(day) -> Q:
 
 def _users():
     return get_user_model().objects.filter(is_active=True).order_by("display_name", "username")
-
-
-class DateRangeForm(forms.Form):
-    def clean(self):
-        data = super().clean()
-        start, end = data.get("date_from"), data.get("date_to")
-        if start and end and start > end:
-            self.add_error("date_to", _("The end date must not be before the start date."))
-        return data
 
 
 class LoanFilter(django_filters.FilterSet):

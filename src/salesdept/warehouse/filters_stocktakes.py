@@ -9,17 +9,16 @@ through selectors.stocktakes.stocktake_list(user=…, filters=…).
 """
 
 import django_filters
-from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from salesdept.core.forms import DATE_WIDGET, DateRangeForm, sort_choices
 from salesdept.core.models import Status
 
 from .models import Stocktake, Warehouse
 
 __all__ = ["SORTS", "StocktakeFilter"]
 
-DATE_WIDGET = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 SORTS = {
     "number": ("number", "pk"),
     "counted_on": ("counted_on", "pk"),
@@ -27,16 +26,7 @@ SORTS = {
     "kind": ("kind", "pk"),
     "status": ("status", "pk"),
 }
-SORT_CHOICES = [(k, k) for k in SORTS] + [(f"-{k}", f"-{k}") for k in SORTS]
-
-
-class StocktakeFilterForm(forms.Form):
-    def clean(self):
-        data = super().clean()
-        start, end = data.get("date_from"), data.get("date_to")
-        if start and end and start > end:
-            self.add_error("date_to", _("The end date must not be before the start date."))
-        return data
+SORT_CHOICES = sort_choices(SORTS)
 
 
 class StocktakeFilter(django_filters.FilterSet):
@@ -57,7 +47,7 @@ class StocktakeFilter(django_filters.FilterSet):
     class Meta:
         model = Stocktake
         fields: list[str] = []
-        form = StocktakeFilterForm
+        form = DateRangeForm
 
     def filter_q(self, queryset, name, value):
         value = value.strip()

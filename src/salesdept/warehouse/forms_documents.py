@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from salesdept.accounts.scope import visible
 from salesdept.catalog.models import Product
 from salesdept.core.errors import DomainError
+from salesdept.core.forms import DATE_WIDGET
 from salesdept.crm.models import Customer
 
 from .models import DocumentKind, Location, Purpose, Quality, SampleLoan, Warehouse
@@ -25,7 +26,6 @@ __all__ = [
     "line_choices",
 ]
 
-DATE_WIDGET = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 MAX_CHOICES = 2000
 
 

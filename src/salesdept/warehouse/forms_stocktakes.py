@@ -6,10 +6,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from salesdept.catalog.models import Product
+from salesdept.core.forms import DATE_WIDGET
 
 from .models import Location, Quality, Stocktake, Warehouse
-
-DATE_WIDGET = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 
 
 def stock_products():

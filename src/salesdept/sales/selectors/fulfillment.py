@@ -60,6 +60,7 @@ from salesdept.accounts.models import Region, User
 from salesdept.accounts.scope import region_subtree, visible
 from salesdept.catalog.models import MONEY, QUANTITY
 from salesdept.core.errors import ValidationFailed
+from salesdept.core.forms import DATE_WIDGET
 from salesdept.core.permissions import require
 from salesdept.crm.models import Customer
 
@@ -516,9 +517,6 @@ class PeriodForm(forms.Form):
         if data.get("signed_from") and data.get("signed_to") and data["signed_from"] > data["signed_to"]:
             self.add_error("signed_to", _("The end date must not be before the start date."))
         return data
-
-
-DATE_WIDGET = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 
 
 class FulfillmentFilter(django_filters.FilterSet):

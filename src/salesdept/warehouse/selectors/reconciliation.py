@@ -53,6 +53,7 @@ from django.utils.translation import gettext_lazy as _
 
 from salesdept.catalog.models import MONEY, QUANTITY
 from salesdept.core.errors import ValidationFailed
+from salesdept.core.forms import sort_choices
 from salesdept.core.models import Status
 from salesdept.core.pagination import Paginator
 from salesdept.core.permissions import require
@@ -189,7 +190,7 @@ SORTS = {
     "book": ("quantity", "pk"),
     "difference": ("unposted", "pk"),
 }
-SORT_CHOICES = [(k, k) for k in SORTS] + [(f"-{k}", f"-{k}") for k in SORTS]
+SORT_CHOICES = sort_choices(SORTS)
 SHOW_CHOICES = [("differences", _("Only differences")), ("all", _("All products"))]
 
 

@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 
 from salesdept.catalog.models import MONEY, QUANTITY, Category, Product
 from salesdept.core.errors import ValidationFailed
+from salesdept.core.forms import sort_choices
 from salesdept.core.pagination import Paginator
 from salesdept.core.permissions import require
 
@@ -102,7 +103,7 @@ SORTS = {
     "value": ("value", "pk"),
     "last_issue_on": ("last_issue_on", "pk"),
 }
-SORT_CHOICES = [(k, k) for k in SORTS] + [(f"-{k}", f"-{k}") for k in SORTS]
+SORT_CHOICES = sort_choices(SORTS)
 
 
 class OnHandFilter(django_filters.FilterSet):

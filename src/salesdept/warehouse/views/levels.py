@@ -14,13 +14,12 @@ from django.utils.translation import gettext_lazy as _
 
 from salesdept.core.errors import ValidationFailed
 from salesdept.core.exports import Column
+from salesdept.core.forms import DATE_WIDGET
 from salesdept.core.listing import list_page
 
 from ..models import StockRule, Warehouse
 from ..selectors import levels as selectors
 from ..selectors.stock import qty
-
-DATE_WIDGET = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 
 
 class LevelsForm(forms.Form):
