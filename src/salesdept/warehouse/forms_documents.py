@@ -99,8 +99,9 @@ class DocumentForm(forms.Form):
         if kind in (DocumentKind.TRANSFER, DocumentKind.ADJUSTMENT):
             for name in ("customer", "supplier", "holder"):
                 del self.fields[name]
-        elif kind == DocumentKind.RECEIPT:
+        elif kind == DocumentKind.RECEIPT:  # goods come from a supplier or production
             del self.fields["holder"]
+            del self.fields["customer"]
 
     def data_dict(self) -> dict:
         d = self.cleaned_data

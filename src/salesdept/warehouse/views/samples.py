@@ -42,7 +42,7 @@ LOAN_COLUMNS = [
     Column("quantity", _("Quantity")),
     Column("returned", _("Returned")),
     Column("consumed", _("Consumed")),
-    Column("outstanding_quantity", _("Outstanding")),
+    Column("outstanding_quantity", _("Not yet returned")),
     Column("issued_on", _("Issued on")),
     Column("due_back", _("Expected return")),
     Column("overdue", _("Overdue"), lambda x: bool(x.overdue)),
