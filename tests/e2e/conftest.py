@@ -193,3 +193,23 @@ def shoot():
         return path
 
     return take
+
+
+# Widest element outside a .table-responsive that pokes out of the phone's width (for the
+# message of a page tour's phone check).
+OVERFLOW = """() => {
+  const width = window.innerWidth;
+  const over = document.scrollingElement.scrollWidth - width;
+  if (over <= 1) return null;
+  let worst = null;
+  for (const el of document.body.querySelectorAll('*')) {
+    if (el.closest('.table-responsive')) continue;
+    const r = el.getBoundingClientRect();
+    if (r.right > width + 1 && (!worst || r.right > worst.right)) {
+      worst = {right: Math.round(r.right), tag: el.tagName.toLowerCase(),
+               cls: el.className && el.className.toString().slice(0, 60),
+               text: (el.innerText || '').trim().slice(0, 40)};
+    }
+  }
+  return {over, worst};
+}"""

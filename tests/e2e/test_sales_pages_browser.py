@@ -14,7 +14,7 @@ import subprocess
 
 import pytest
 
-from .conftest import DESKTOP, PHONE, command_env, salesdept_command
+from .conftest import DESKTOP, OVERFLOW, PHONE, command_env, salesdept_command
 
 pytestmark = pytest.mark.browser
 
@@ -65,24 +65,6 @@ PAGES = [
     ("signal-list", "/audit/signals/", "d"),
 ]
 FORMS = {"quotation-form", "contract-form"}
-
-# Widest element outside a .table-responsive that pokes out of the phone's width (for the message).
-OVERFLOW = """() => {
-  const width = window.innerWidth;
-  const over = document.scrollingElement.scrollWidth - width;
-  if (over <= 1) return null;
-  let worst = null;
-  for (const el of document.body.querySelectorAll('*')) {
-    if (el.closest('.table-responsive')) continue;
-    const r = el.getBoundingClientRect();
-    if (r.right > width + 1 && (!worst || r.right > worst.right)) {
-      worst = {right: Math.round(r.right), tag: el.tagName.toLowerCase(),
-               cls: el.className && el.className.toString().slice(0, 60),
-               text: (el.innerText || '').trim().slice(0, 40)};
-    }
-  }
-  return {over, worst};
-}"""
 
 
 @pytest.fixture(scope="module")

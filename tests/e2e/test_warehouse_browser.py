@@ -22,7 +22,7 @@ import subprocess
 
 import pytest
 
-from .conftest import DESKTOP, PHONE, command_env, salesdept_command
+from .conftest import DESKTOP, OVERFLOW, PHONE, command_env, salesdept_command
 
 pytestmark = pytest.mark.browser
 
@@ -124,23 +124,6 @@ FORMS = {"document-form"}
 DETAILS = {"sample-detail", "received-detail"}  # a record's fields, no table of lines
 # what a salesperson must not open (403): the keeper's documents, card and counts
 FORBIDDEN_FOR_SALES = ["document-list", "card", "reconciliation", "stocktake-list", "received-list"]
-
-OVERFLOW = """() => {
-  const width = window.innerWidth;
-  const over = document.scrollingElement.scrollWidth - width;
-  if (over <= 1) return null;
-  let worst = null;
-  for (const el of document.body.querySelectorAll('*')) {
-    if (el.closest('.table-responsive')) continue;
-    const r = el.getBoundingClientRect();
-    if (r.right > width + 1 && (!worst || r.right > worst.right)) {
-      worst = {right: Math.round(r.right), tag: el.tagName.toLowerCase(),
-               cls: el.className && el.className.toString().slice(0, 60),
-               text: (el.innerText || '').trim().slice(0, 40)};
-    }
-  }
-  return {over, worst};
-}"""
 
 
 @pytest.fixture(scope="module")
