@@ -216,9 +216,34 @@ def test_the_workloads_answer_over_http(live_server, org):
     for name, _description, measure in bench.WAREHOUSE_WORKLOADS:
         times, errors = measure(url.hostname, url.port, params, 4)
         assert errors == 0, name
-        assert len(times) == (4 * bench.LINES if name == "stock_posting" else 4), name
+        assert len(times) == (4 * bench.LINES if name == "stock_posting_api" else 4), name
     # 2 receipts of 10 lines and 2 issues of 10 lines were posted
     assert StockMove.objects.count() == before + 40
     assert StockDocument.objects.filter(reference__startswith="BENCH-").count() == 2
     with pytest.raises(RuntimeError):
         bench.measure_card(url.hostname, url.port, {**params, "password": "wrong"}, 1)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_service_workloads_post_in_process(org):
+    """stock_posting times document_post() of real drafts; a concurrent poster makes its drafts
+    on its own pairs, waits for the start and posts them all; the invariants hold after both."""
+    from salesdept.core import invariants
+
+    params = bench.seed_warehouse(random.Random(6), moves=2_000)
+    before = StockMove.objects.count()
+    last = StockMove.objects.order_by("-pk").values_list("pk", flat=True).first()
+    times, errors = bench.measure_posting_service(params, 4)
+    assert errors == 0 and len(times) == 4 * bench.LINES
+    assert StockMove.objects.count() == before + 40
+    assert not StockDocument.objects.filter(reference__startswith="BENCH-", status="draft").exists()
+    calls = []
+    result = bench.post_drafts(
+        params, 1, 2, ready=lambda: calls.append("ready"), go=lambda: calls.append("go")
+    )
+    assert calls == ["ready", "go"] and result["errors"] == 0 and len(result["times"]) == 2
+    assert result["ended"] >= result["started"]
+    assert StockMove.objects.count() == before + 60
+    moved = set(StockMove.objects.filter(pk__gt=last).values_list("product_id", "location_id").distinct())
+    assert moved >= {tuple(p) for p in params["wh_posting_pairs"][bench.LINES : 2 * bench.LINES]}
+    assert invariants.run({"I2", "I3", "I4"}) == []

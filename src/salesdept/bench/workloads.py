@@ -2,7 +2,8 @@
 
 A seeder runs in the prepare process (Django configured, empty migrated database) and returns
 JSON-able parameters; a workload runs in the bench process over HTTP with those parameters and
-returns the timed seconds of each request and the number of wrong answers."""
+returns the timed seconds of each request and the number of wrong answers. A service workload
+(SERVICE_WORKLOADS) does the same in-process, timing a service function itself."""
 
 import json
 import random
@@ -149,3 +150,7 @@ WORKLOADS: list[Workload] = [
     # W1–W3 (bench/warehouse.py): card and reconciliation first, then the posting (it adds moves)
     *(Workload(name, description, measure) for name, description, measure in warehouse.WAREHOUSE_WORKLOADS),
 ]
+
+# Timed in-process (bench/inprocess.py, Django set up) after the HTTP workloads: (name,
+# description, measure(params, n) → (seconds, errors)).
+SERVICE_WORKLOADS = [*warehouse.SERVICE_WORKLOADS]

@@ -8,7 +8,7 @@ class CatalogConfig(AppConfig):
     verbose_name = _("Products and prices")
 
     def ready(self) -> None:
-        from auditlog.registry import auditlog
+        from salesdept.core.audit import register
 
         from . import models
 
@@ -21,4 +21,4 @@ class CatalogConfig(AppConfig):
             models.DiscountAuthority,
             models.PriceApproval,
         ):
-            auditlog.register(model)
+            register(model)

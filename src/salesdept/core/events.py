@@ -5,9 +5,13 @@ from django.contrib.contenttypes.models import ContentType
 from .models import DocumentEvent
 
 
-def log(doc, action: str, *, by, note: str = "", step: int | None = None, before: str = "") -> DocumentEvent:
+def log(
+    doc, action: str, *, by, note: str = "", step: int | None = None, before: str = "", after: str = ""
+) -> DocumentEvent:
     """Append one event to `doc`'s log: `by` did `action` now, in the document's current review
-    round, moving it from `before` (default: unchanged) to its current status, with `note`."""
+    round, moving it from `before` (default: unchanged) to `after` (default: its current status),
+    with `note`."""
+    after = after or doc.status
     return DocumentEvent.objects.create(
         content_type=ContentType.objects.get_for_model(type(doc)),
         object_id=doc.pk,
@@ -15,8 +19,8 @@ def log(doc, action: str, *, by, note: str = "", step: int | None = None, before
         actor=by,
         round=doc.review_round,
         step=step,
-        from_status=before or doc.status,
-        to_status=doc.status,
+        from_status=before or after,
+        to_status=after,
         note=note,
     )
 

@@ -53,14 +53,15 @@ def allowed_actions(doc, user) -> list[str]:
     return [name for name, t in doc.TRANSITIONS.items() if _refusal(doc, t, user) is None]
 
 
-def apply(doc, action: str, *, by, note: str = "") -> bool:
+def apply(doc, action: str, *, by, note: str = "", also: tuple[str, ...] = ()) -> bool:
     """Perform `action` on `doc` (locked by the caller, inside its transaction) or raise
     DomainError. Returns True when the status changed — False for an approval step that
     leaves further steps to others.
 
     "approve" records one review step (review.approve_step, logged as `approve_step`); only the
     last step of the route moves the document and logs `approve`. "submit" opens a new review
-    round. Every status change is logged with who, when and the comment."""
+    round. Every status change is logged with who, when and the comment. `also` names further
+    fields the caller has set on `doc`, saved in the same UPDATE (one audit entry, not two)."""
     t = doc.TRANSITIONS.get(action)
     if t is None:
         raise refusal("unknown_action", status=400)
@@ -73,7 +74,7 @@ def apply(doc, action: str, *, by, note: str = "") -> bool:
         return False
     before = doc.status
     doc.status = t.target
-    fields = ["status", "updated_at"]
+    fields = ["status", "updated_at", *also]
     if t.starts_round:
         doc.review_round += 1
         doc.submitted_at = timezone.now()

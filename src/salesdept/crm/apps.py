@@ -8,7 +8,7 @@ class CrmConfig(AppConfig):
     verbose_name = _("Customers and relationships")
 
     def ready(self) -> None:
-        from auditlog.registry import auditlog
+        from salesdept.core.audit import register
 
         from . import models
 
@@ -26,4 +26,4 @@ class CrmConfig(AppConfig):
             models.Feedback,
             models.Letter,
         ):
-            auditlog.register(model)
+            register(model)

@@ -8,7 +8,7 @@ class SalesConfig(AppConfig):
     verbose_name = _("Sales pipeline")
 
     def ready(self) -> None:
-        from auditlog.registry import auditlog
+        from salesdept.core.audit import register
 
         from . import models
 
@@ -23,4 +23,4 @@ class SalesConfig(AppConfig):
             models.ContractReviewRule,
             models.SalesOrder,
         ):
-            auditlog.register(model)
+            register(model)

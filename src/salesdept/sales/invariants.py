@@ -14,6 +14,7 @@ core.invariants (`salesdept manage check_invariants` and after every test flow).
 Each rule is a few queries, never one per document."""
 
 import re
+from decimal import Decimal
 
 from django.db.models import CharField, Count, F, Q, Sum, Value
 from django.db.models.functions import Cast, Coalesce, Concat
@@ -143,6 +144,10 @@ def amendments_replace_their_original() -> list[str]:
     return [f"contract {n} line #{pk} replaces a line of another contract" for pk, n in rows]
 
 
+def _cents(amount) -> Decimal:
+    return Decimal(str(amount or 0)).quantize(Decimal("0.01"))
+
+
 @rule("I12")
 def fulfillment_statistics_add_up() -> list[str]:
     """The fulfillment statistics (合同履行统计) equal the contracts they cover: for every year with
@@ -156,16 +161,17 @@ def fulfillment_statistics_add_up() -> list[str]:
     for year in years:
         of_year = in_force.filter(signed_on__year=year)
         for dimension, path in (("region", "customer__region_id"), ("salesperson", "owner_id")):
+            # SQLite sums decimals as floats: compare to the cent
             expected = {
-                row["key"]: (row["n"], row["amount"])
+                row["key"]: (row["n"], _cents(row["amount"]))
                 for row in of_year.values(key=F(path))
                 .annotate(n=Count("pk"), amount=Sum("total_amount"))
                 .order_by()
             }
             report = statistics_of(Contract.objects, period="year", year=year, dimension=dimension)
-            got = {row.key: (row.signed, row.amount) for row in report.rows}
+            got = {row.key: (row.signed, _cents(row.amount)) for row in report.rows}
             for key in sorted(set(expected) | set(got), key=str):
-                n, amount = expected.get(key, (0, 0))
+                n, amount = expected.get(key, (0, _cents(0)))
                 if got.get(key) != (n, amount):
                     out.append(
                         f"fulfillment statistics {year} by {dimension} {key}: {got.get(key)} "

@@ -8,7 +8,7 @@ class WarehouseConfig(AppConfig):
     verbose_name = _("Warehouse")
 
     def ready(self) -> None:
-        from auditlog.registry import auditlog
+        from salesdept.core.audit import register
 
         from . import models
 
@@ -24,4 +24,4 @@ class WarehouseConfig(AppConfig):
             models.SampleLoan,
             models.ReceivedSample,
         ):
-            auditlog.register(model)
+            register(model)

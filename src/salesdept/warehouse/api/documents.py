@@ -255,9 +255,14 @@ def list_documents(request, filters: Query[DocumentFilterIn]):
 
 
 @router.post("/documents", response={201: DocumentOut, **ERRORS})
-def create_document(request, payload: DocumentIn):
-    """A draft receipt, issue, return, transfer or adjustment with its lines."""
-    document = services.document_create(by=request.user, data=_data(payload))
+def create_document(request, payload: DocumentIn, post: bool = False):
+    """A draft receipt, issue, return, transfer or adjustment with its lines; with `?post=true`
+    created and posted in one transaction (not adjustments: they go through review), so a
+    refusal leaves nothing behind."""
+    if post:
+        document = services.post_document(by=request.user, data=_data(payload))
+    else:
+        document = services.document_create(by=request.user, data=_data(payload))
     return Status(201, _fresh(request, document.pk))
 
 

@@ -413,7 +413,9 @@ def _lines(document: StockDocument, rows, errors: _Errors) -> list[StockDocument
     return [line for line in built if line is not None]
 
 
-def _write(document: StockDocument, data: dict, *, creating: bool) -> None:
+def _write(document: StockDocument, data: dict, *, creating: bool) -> list[StockDocumentLine] | None:
+    """Check `data` and save the document and, when given, its lines (returned, products and
+    locations loaded; None when the lines were not touched)."""
     if not isinstance(data, dict):
         raise ValidationFailed({"data": _("Send an object of fields.")})
     errors = _Errors()
@@ -432,8 +434,10 @@ def _write(document: StockDocument, data: dict, *, creating: bool) -> None:
         document.version += 1
     document.save()
     if lines is not None:
-        document.lines.all().delete()
+        if not creating:
+            document.lines.all().delete()
         StockDocumentLine.objects.bulk_create(lines)
+    return lines
 
 
 # --- create, edit ----------------------------------------------------------------------------
@@ -578,24 +582,33 @@ def _open_loans(document: StockDocument, lines: list[StockDocumentLine]) -> None
     )
 
 
-def _post(document: StockDocument, *, by) -> None:
-    """Write the moves of `document` (locked, its status already set) and what posting opens
-    or closes: sample loans."""
-    lines = list(
-        document.lines.select_related("product", "location", "to_location", "loan__issue_line").order_by(
-            "position", "pk"
-        )
-    )
+POSTED_FIELDS = ("posted_at", "posted_by", "version")
+
+
+def _mark_posted(document: StockDocument, *, by) -> None:
+    """Set who posted `document` and when (saved by the caller with its status: POSTED_FIELDS)."""
+    document.posted_at = timezone.now()
+    document.posted_by = by
+    document.version += 1
+
+
+def _post(document: StockDocument, *, by, lines: list[StockDocumentLine] | None = None) -> None:
+    """Write the moves of `document` (locked, its status and POSTED_FIELDS already saved) and
+    what posting opens or closes: sample loans. `lines`: the document's lines just saved, with
+    their products and locations (read here when not given)."""
+    if lines is None:
+        related = ["product", "location"]  # and only what this kind of document needs
+        if document.kind == DocumentKind.TRANSFER:
+            related.append("to_location")
+        if document.purpose == Purpose.SAMPLE_RETURN:
+            related.append("loan__issue_line")
+        lines = list(document.lines.select_related(*related).order_by("position", "pk"))
     _check_before_posting(document, lines)
     if document.purpose == Purpose.SAMPLE_RETURN:
         _close_loans(document, lines)
     post_moves(document, _changes(document, lines), by=by)
     if document.purpose == Purpose.SAMPLE:
         _open_loans(document, lines)
-    document.posted_at = timezone.now()
-    document.posted_by = by
-    document.version += 1
-    document.save(update_fields=["posted_at", "posted_by", "version", "updated_at"])
 
 
 def _refuse_adjustment_post(document: StockDocument) -> None:
@@ -613,7 +626,8 @@ def document_post(*, document_id: int, by) -> StockDocument:
     require(by, "warehouse.post_stockdocument")
     document = document_for_update(document_id=document_id)
     _refuse_adjustment_post(document)
-    workflow.apply(document, "post", by=by)
+    _mark_posted(document, by=by)
+    workflow.apply(document, "post", by=by, also=POSTED_FIELDS)
     _post(document, by=by)
     return document
 
@@ -638,6 +652,8 @@ def document_approve(*, document_id: int, by, note: str = "") -> StockDocument:
     """Approve a submitted adjustment — never by its preparer; the last approval posts it."""
     document = document_for_update(document_id=document_id)
     if workflow.apply(document, "approve", by=by, note=note):
+        _mark_posted(document, by=by)
+        document.save(update_fields=[*POSTED_FIELDS, "updated_at"])
         _post(document, by=by)
     return document
 
@@ -771,18 +787,19 @@ def post_document(*, by, data: dict, source=None) -> StockDocument:
     source the caller needs the keeper's permissions and adjustments are refused."""
     if source is None:
         require(by, "warehouse.add_stockdocument", "warehouse.post_stockdocument")
-    document = StockDocument(prepared_by=by)
+    # written posted at once: one INSERT, one audit entry; the events still say created, posted
+    document = StockDocument(prepared_by=by, status=StockDocumentStatus.POSTED)
+    _mark_posted(document, by=by)
     if source is not None:
         document.source_type = f"{source._meta.app_label}.{source._meta.model_name}"
         document.source_id = source.pk
-    _write(document, data, creating=True)
+    lines = _write(document, data, creating=True)
     if source is None:
         _refuse_adjustment_post(document)
-    log(document, "create", by=by, note=str(source or ""))
-    document.status = StockDocumentStatus.POSTED
-    document.save(update_fields=["status", "updated_at"])
+    log(document, "create", by=by, note=str(source or ""), after=StockDocumentStatus.DRAFT)
     log(document, "post", by=by, before=StockDocumentStatus.DRAFT)
-    _post(document, by=by)
+    # a sample return's lines need their loans' issue lines: read them with those
+    _post(document, by=by, lines=None if document.purpose == Purpose.SAMPLE_RETURN else lines)
     return document
 
 
