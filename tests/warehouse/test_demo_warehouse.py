@@ -72,6 +72,11 @@ def _a_year_of_documents_of_every_kind(loaded):
     assert (max(days) - min(days)).days >= 330
     assert StockDocument.objects.filter(status="reversed").count() == 1
     assert StockDocument.objects.filter(status="draft").exists()
+    # a write-off waits for finance and holds its two pieces (I5)
+    held = StockDocument.objects.get(kind="adjustment", status="submitted")
+    assert (
+        Stock.objects.get(product=held.lines.get().product, location=held.lines.get().location).reserved == 2
+    )
     # the keeper posted everything the services posted; nothing went negative (I4, by constraint)
     assert set(posted.exclude(kind="adjustment").values_list("posted_by__username", flat=True)) == {"keeper"}
     assert not Stock.objects.filter(quantity__lt=0).exists()

@@ -1,11 +1,14 @@
-"""I3/I4 under random use: for random sequences of receipts, inspections, issues, transfers,
-adjustments (approved by a second person) and reversals, posted through the services, the
-stock always equals a model kept here in Python, and after every step
+"""I3/I4/I5 under random use: for random sequences of receipts, inspections, issues, transfers,
+adjustments (approved by a second person, or left waiting for review and so holding their
+stock, then approved or rejected) and reversals, posted through the services, the stock and
+what is reserved always equal a model kept here in Python, and after every step
 
 - on hand (Stock.quantity) = Σ moves per product × location, and value = Σ move values;
 - the last move's running balance = Stock.quantity (the card = the book);
 - Σ StockLot = Stock.quantity; nothing is ever negative;
-- a step the model says would take more than there is, is refused and changes nothing.
+- reserved = what the submitted adjustments take, never more than on hand (every invariant);
+- a step the model says would take more than there is (or than is not reserved), is refused and
+  changes nothing.
 """
 
 from collections import defaultdict
@@ -41,6 +44,8 @@ ops = st.one_of(
     st.tuples(st.just("transfer"), product, anywhere, small, quality),
     st.tuples(st.just("adjust"), product, anywhere, st.sampled_from([-6, -4, -2, -1, 1, 2, 3, 5]), quality),
     st.tuples(st.just("reverse"), st.integers(min_value=0, max_value=30)),
+    st.tuples(st.just("hold"), product, anywhere, small, quality),
+    st.tuples(st.just("settle"), st.integers(min_value=0, max_value=5), st.booleans()),
     st.tuples(
         st.just("inspect"), st.integers(min_value=0, max_value=30), st.integers(0, 6), st.integers(0, 6)
     ),
@@ -52,14 +57,16 @@ class Model:
 
     def __init__(self):
         self.lots = defaultdict(Decimal)
+        self.reserved = defaultdict(Decimal)  # held by submitted adjustments
+        self.held = []  # dicts: id, key, quantity (submitted adjustments waiting for review)
         self.documents = []  # dicts: id, moves [(key, delta)], reversible, inspectable line
 
     def try_apply(self, moves) -> bool:
         """Apply moves in order as the ledger does; False (and nothing changed) when one would
-        take more than the lot holds."""
+        take more than the lot holds and others do not hold."""
         trial = defaultdict(Decimal, self.lots)
         for key, delta in moves:
-            if delta < 0 and trial[key] < -delta:
+            if delta < 0 and trial[key] - self.reserved[key] < -delta:
                 return False
             trial[key] += delta
         self.lots = trial
@@ -84,7 +91,11 @@ def check_database(model, products, locations):
     for (pi, li, quality), expected in model.lots.items():
         key = (products[pi].pk, locations[li].pk, quality)
         assert Decimal(str(actual.get(key, 0))) == expected, (key, actual.get(key), expected)
+    reserved = defaultdict(Decimal)
+    for (pi, li, _quality), held in model.reserved.items():
+        reserved[(products[pi].pk, locations[li].pk)] += held
     for stock in Stock.objects.all():
+        assert stock.reserved == reserved[(stock.product_id, stock.location_id)]
         moves = StockMove.objects.filter(product_id=stock.product_id, location_id=stock.location_id)
         assert Decimal(str(moves.aggregate(q=Sum("quantity"))["q"] or 0)) == stock.quantity
         last = moves.order_by("-pk").first()
@@ -155,6 +166,46 @@ def run_step(op, model, org, wh, products, locations):
         target["inspectable"] = None
         model.documents.append({"id": reversal.pk, "moves": mirror, "reversible": False, "inspectable": None})
         return
+    elif kind == "hold":  # an adjustment submitted and left waiting: it holds what it takes
+        _, pi, li, quantity, quality = op
+        key, quantity = (pi, li, quality), Decimal(quantity)
+        free = model.lots[key] - model.reserved[key] >= quantity
+        document = docs.document_create(
+            by=org.keeper,
+            data={
+                "kind": "adjustment",
+                "warehouse": wh.pk,
+                "lines": [line(products[pi], locations[li], -quantity, quality=quality)],
+            },
+        )
+        try:
+            docs.document_submit(document_id=document.pk, by=org.keeper)
+        except DomainError as exc:
+            assert not free and exc.code == "insufficient_stock", exc.code
+            event("hold refused")
+            return
+        assert free, f"{op} was expected to be refused"
+        event("hold")
+        model.reserved[key] += quantity
+        model.held.append({"id": document.pk, "key": key, "quantity": quantity})
+        return
+    elif kind == "settle":  # the review of a waiting adjustment ends: approved (posted) or rejected
+        if not model.held:
+            return
+        target = model.held.pop(op[1] % len(model.held))
+        model.reserved[target["key"]] -= target["quantity"]
+        if op[2]:
+            moves = [(target["key"], -target["quantity"])]
+            assert model.try_apply(moves)
+            docs.document_approve(document_id=target["id"], by=org.finance)
+            model.documents.append(
+                {"id": target["id"], "moves": moves, "reversible": True, "inspectable": None}
+            )
+            event("held adjustment approved")
+        else:
+            docs.document_reject(document_id=target["id"], by=org.finance, note="退回")
+            event("held adjustment rejected")
+        return
     else:  # inspect
         candidates = [d for d in model.documents if d["inspectable"]]
         _, index, accepted, rejected = op
@@ -214,7 +265,7 @@ def run_step(op, model, org, wh, products, locations):
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(steps=st.lists(ops, min_size=3, max_size=18))
-def test_random_postings_keep_book_card_and_lots_equal(org, wh, steps):
+def test_random_postings_keep_book_card_lots_and_reservations_equal(org, wh, steps):
     with transaction.atomic():
         products = [new_product(name="液压泵"), new_product(name="高压阀门")]
         locations = [wh.a1, wh.a2, wh.qc]

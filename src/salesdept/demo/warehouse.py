@@ -609,6 +609,7 @@ class _World:
         self.rules()
         self.received_samples()
         self.open_loans_overdue()
+        self.held_write_off()
 
     def inspect(self) -> None:
         """Recent receipts came in pending (待检): most lines accepted, a few partly rejected into
@@ -636,6 +637,26 @@ class _World:
                 documents.quality_inspect(
                     line_id=line.pk, by=self.keeper, accepted=line.quantity, rejected=0, notes="抽检合格"
                 )
+
+    def held_write_off(self) -> None:
+        """A write-off of damaged goods waiting for finance (双人复核): the two pieces are
+        reserved for it (I5), so the stock list shows them held and nobody issues them."""
+        for product in self.goods:
+            location = self.home[("SH", product.pk)]
+            if self.available(product, location) >= 5:
+                break
+        else:
+            return
+        adjustment = documents.document_create(
+            by=self.keeper,
+            data={
+                "kind": "adjustment",
+                "warehouse": self.warehouses["SH"].pk,
+                "notes": "搬运中外包装破损，报损待财务复核",
+                "lines": [{"product": product.pk, "location": location.pk, "quantity": "-2"}],
+            },
+        )
+        documents.document_submit(document_id=adjustment.pk, by=self.keeper, note="报损两件")
 
     def draft_receipt(self) -> None:
         """A receipt being prepared (draft): the delivery arrives tomorrow."""

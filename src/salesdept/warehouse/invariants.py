@@ -7,6 +7,8 @@ core.invariants (`salesdept manage check_invariants` and after every test flow).
 - I4: no stock row is negative (the database refuses it as well).
 - I2: every move belongs to a posted (or reversed) document; a reversed document has its
   reversal, which is posted.
+- I5: reserved ≤ on hand, per lot and per product × location, and each equals the sum of its
+  reservations; the reservations are exactly what submitted adjustments take out.
 
 Each rule is one grouped query, never one per product."""
 
@@ -16,9 +18,19 @@ from django.db.models import F, Q, Sum
 
 from salesdept.core.invariants import rule
 
-from .models import Stock, StockDocument, StockDocumentStatus, StockLot, StockMove
+from .models import (
+    DocumentKind,
+    Stock,
+    StockDocument,
+    StockDocumentLine,
+    StockDocumentStatus,
+    StockLot,
+    StockMove,
+    StockReservation,
+)
 
 LIMIT = 20  # lines reported per rule
+SOURCE_STOCK_DOCUMENT = "warehouse.stockdocument"
 CENT, MILLI = Decimal("0.01"), Decimal("0.001")
 
 
@@ -113,3 +125,65 @@ def moves_belong_to_posted_documents() -> list[str]:
         for n in unreversed.values_list("number", flat=True)[:LIMIT]
     )
     return out
+
+
+@rule("I5")
+def reserved_adds_up_and_fits() -> list[str]:
+    """Stock.reserved = Σ its lots' reserved = Σ their reservations, and never more than there is."""
+    by_lot = {
+        r["lot_row_id"]: _exact(r["q"], MILLI)
+        for r in StockReservation.objects.values("lot_row_id").annotate(q=Sum("quantity")).order_by()
+    }
+    by_stock: dict[int, Decimal] = {}
+    out = []
+    for lot in StockLot.objects.values("pk", "stock_id", "quantity", "reserved").iterator():
+        held = by_lot.pop(lot["pk"], Decimal("0"))
+        by_stock[lot["stock_id"]] = by_stock.get(lot["stock_id"], Decimal("0")) + lot["reserved"]
+        if lot["reserved"] != held:
+            out.append(
+                f"stock lot #{lot['pk']}: reserved {lot['reserved']}, its reservations add up to {held}"
+            )
+        if lot["reserved"] > lot["quantity"]:
+            out.append(f"stock lot #{lot['pk']}: reserved {lot['reserved']} > on hand {lot['quantity']}")
+    for s in Stock.objects.values("pk", "quantity", "reserved").iterator():
+        lots = by_stock.get(s["pk"], Decimal("0"))
+        if s["reserved"] != lots:
+            out.append(f"stock #{s['pk']}: reserved {s['reserved']}, its lots add up to {lots}")
+        if s["reserved"] > s["quantity"]:
+            out.append(f"stock #{s['pk']}: reserved {s['reserved']} > on hand {s['quantity']}")
+    return out[:LIMIT]
+
+
+@rule("I5")
+def reservations_agree_with_their_documents() -> list[str]:
+    """A stock document holds stock only while it is a submitted adjustment, exactly what its
+    negative lines take (product, location, lot, quality, quantity); every submitted adjustment
+    holds it. A reservation of any other kind of document needs a rule of its own here."""
+    out = []
+    held = {}
+    for r in StockReservation.objects.values(
+        "source_type", "source_id", "line", "quantity",
+        "lot_row__product_id", "lot_row__location_id", "lot_row__lot", "lot_row__quality",
+    ).iterator():  # fmt: skip
+        if r["source_type"] != SOURCE_STOCK_DOCUMENT:
+            out.append(f"reservation of {r['source_type']} #{r['source_id']}: no rule checks this kind")
+            continue
+        key = (r["source_id"], r["line"], r["lot_row__product_id"], r["lot_row__location_id"],
+               r["lot_row__lot"], r["lot_row__quality"])  # fmt: skip
+        held[key] = held.get(key, Decimal("0")) + r["quantity"]
+    wanted = {}
+    for line in StockDocumentLine.objects.filter(
+        document__kind=DocumentKind.ADJUSTMENT,
+        document__status=StockDocumentStatus.SUBMITTED,
+        quantity__lt=0,
+    ).values("document_id", "position", "product_id", "location_id", "lot", "quality", "quantity"):
+        key = (line["document_id"], line["position"], line["product_id"], line["location_id"],
+               line["lot"], line["quality"])  # fmt: skip
+        wanted[key] = wanted.get(key, Decimal("0")) - line["quantity"]
+    for key in sorted(set(held) | set(wanted)):
+        if held.get(key, Decimal("0")) != wanted.get(key, Decimal("0")):
+            out.append(
+                f"stock document #{key[0]} line {key[1]}: reserved {held.get(key, 0)}, "
+                f"its submitted adjustment takes {wanted.get(key, 0)}"
+            )
+    return out[:LIMIT]

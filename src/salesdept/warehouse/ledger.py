@@ -16,6 +16,10 @@ Callers (the posting services of this app, later shipments and returns) build a 
    change carries the value it took out into its destination;
 4. appends one `StockMove` per change with the running balance of the product × location (the
    stock card) and saves the new `Stock` and `StockLot` figures.
+
+Stock reserved for a document not yet posted (I5: `reserve()`, given back by `release()`) is
+not available to anyone else: an outflow takes only what is there and not reserved. A document
+that holds stock releases it in the transaction that posts it, just before post_moves().
 """
 
 from collections import defaultdict
@@ -30,7 +34,16 @@ from django.utils.translation import gettext_lazy as _
 from salesdept.catalog.models import Product
 from salesdept.core.errors import DomainError
 
-from .models import MoveKind, Quality, Stock, StockDocument, StockDocumentLine, StockLot, StockMove
+from .models import (
+    MoveKind,
+    Quality,
+    Stock,
+    StockDocument,
+    StockDocumentLine,
+    StockLot,
+    StockMove,
+    StockReservation,
+)
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0")
@@ -73,32 +86,48 @@ def _money(x: Decimal) -> Decimal:
 
 
 def insufficient(
-    line: StockDocumentLine, *, product, location, lot: str, quality: str, available, wanted
+    position: int, *, product, location, lot: str, quality: str, available, wanted, reserved=ZERO
 ) -> DomainError:
-    """The refusal of a line that would take more than the stock holds."""
-    message = _(
-        "Line %(pos)s: only %(available)s of %(product)s (%(quality)s%(lot)s) at %(location)s; "
-        "%(wanted)s wanted. Stock never goes negative."
-    ) % {
-        "pos": line.position,
+    """The refusal of line `position` that would take more than the stock holds (`available`:
+    what is there and not reserved for another document)."""
+    values = {
+        "pos": position,
         "available": available.normalize() if available else 0,
         "product": product.name,
         "quality": Quality(quality).label,
         "lot": f", {lot}" if lot else "",
         "location": location,
         "wanted": wanted.normalize(),
+        "reserved": reserved.normalize(),
     }
+    if reserved:
+        message = (
+            _(
+                "Line %(pos)s: only %(available)s of %(product)s (%(quality)s%(lot)s) at %(location)s are "
+                "free, %(reserved)s more are reserved for documents awaiting approval; %(wanted)s wanted."
+            )
+            % values
+        )
+    else:
+        message = (
+            _(
+                "Line %(pos)s: only %(available)s of %(product)s (%(quality)s%(lot)s) at %(location)s; "
+                "%(wanted)s wanted. Stock never goes negative."
+            )
+            % values
+        )
     return DomainError(
         "insufficient_stock",
         message,
-        fields={f"lines.{line.position}.quantity": message},
+        fields={f"lines.{position}.quantity": message},
         extra={
-            "line": line.position,
+            "line": position,
             "product": product.code,
             "location": str(location),
             "lot": lot,
             "quality": quality,
             "available": str(available),
+            "reserved": str(reserved),
             "wanted": str(wanted),
         },
     )
@@ -254,15 +283,16 @@ def post_moves(
         lot_row = lots[(product_id, location_id, change.lot, quality)]
         if quantity < 0:
             wanted = -quantity
-            if lot_row.quantity < wanted:
+            if lot_row.quantity - lot_row.reserved < wanted:  # I4, and I5: not what others hold
                 raise insufficient(
-                    change.line,
+                    change.line.position,
                     product=stock.product,
                     location=stock.location,
                     lot=change.lot,
                     quality=quality,
-                    available=lot_row.quantity,
+                    available=lot_row.quantity - lot_row.reserved,
                     wanted=wanted,
+                    reserved=lot_row.reserved,
                 )
             if wanted == stock.quantity:
                 value = -stock.value
@@ -330,6 +360,99 @@ def _serial_products(changes: list[Change]) -> set[int]:
             Product.objects.filter(pk__in=unknown, kind__in=ONE_PER_SERIAL).values_list("pk", flat=True)
         )
     return serial
+
+
+# --- reservations (I5) ----------------------------------------------------------------------
+
+
+@dataclass
+class Hold:
+    """Stock to reserve for line `position` of a document: `quantity` (> 0) of a product at a
+    location, of a lot ('' when not tracked) and quality."""
+
+    position: int
+    product_id: int
+    location_id: int
+    lot: str
+    quality: str
+    quantity: Decimal
+
+
+def _source_key(source) -> tuple[str, int]:
+    return f"{source._meta.app_label}.{source._meta.model_name}", source.pk
+
+
+def reserve(source, holds: list[Hold], *, by) -> list[StockReservation]:
+    """Reserve `holds` for `source` (a document not yet posted, locked by the caller, inside its
+    transaction): each takes what is there and not yet reserved, or the whole call is refused
+    (DomainError 409 `insufficient_stock` naming the line; nothing written). Locks as
+    post_moves() does, in the same order."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("reserve() must run inside the transaction that changes the document.")
+    if not holds:
+        return []
+    stocks = _lock_stock({(h.product_id, h.location_id) for h in holds})
+    lots = _lots(stocks, {(h.product_id, h.location_id, h.lot, h.quality) for h in holds})
+    source_type, source_id = _source_key(source)
+    rows = []
+    for h in holds:
+        stock = stocks[(h.product_id, h.location_id)]
+        lot_row = lots[(h.product_id, h.location_id, h.lot, h.quality)]
+        free = lot_row.quantity - lot_row.reserved
+        if free < h.quantity:
+            raise insufficient(
+                h.position,
+                product=stock.product,
+                location=stock.location,
+                lot=h.lot,
+                quality=h.quality,
+                available=free,
+                wanted=h.quantity,
+                reserved=lot_row.reserved,
+            )
+        lot_row.reserved += h.quantity
+        stock.reserved += h.quantity
+        rows.append(
+            StockReservation(
+                lot_row=lot_row,
+                quantity=h.quantity,
+                source_type=source_type,
+                source_id=source_id,
+                line=h.position,
+                created_by=by,
+            )
+        )
+    _update(Stock, ["reserved"], stocks.values())
+    _update(StockLot, ["reserved"], lots.values())
+    return StockReservation.objects.bulk_create(rows)
+
+
+def release(source) -> None:
+    """Give back everything `source` holds (rejected, cancelled, or about to be posted: the
+    caller posts right after, in the same transaction). Nothing held: nothing to do."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("release() must run inside the transaction that changes the document.")
+    source_type, source_id = _source_key(source)
+    held = list(
+        StockReservation.objects.filter(source_type=source_type, source_id=source_id).values_list(
+            "pk",
+            "quantity",
+            "lot_row__product_id",
+            "lot_row__location_id",
+            "lot_row__lot",
+            "lot_row__quality",
+        )
+    )
+    if not held:
+        return
+    stocks = _lock_stock({(p, loc) for _pk, _q, p, loc, _lot, _quality in held})
+    lots = _lots(stocks, {(p, loc, lot, quality) for _pk, _q, p, loc, lot, quality in held})
+    for _pk, quantity, p, loc, lot, quality in held:
+        stocks[(p, loc)].reserved -= quantity
+        lots[(p, loc, lot, quality)].reserved -= quantity
+    StockReservation.objects.filter(pk__in=[row[0] for row in held]).delete()
+    _update(Stock, ["reserved"], stocks.values())
+    _update(StockLot, ["reserved"], lots.values())
 
 
 def _refuse_duplicate_serials(serial_ids: set[int], changes: list[Change]) -> None:

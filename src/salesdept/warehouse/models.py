@@ -13,7 +13,10 @@ Three rules the database keeps as well as the code:
 - I2: a `StockMove` is never updated or deleted (trigger, migration 0002); a posted document is
   corrected only by a reversing document;
 - I3: per product × location, `Stock.quantity` = Σ moves = Σ lots, and the last move's running
-  balance equals it (`warehouse/invariants.py`)."""
+  balance equals it (`warehouse/invariants.py`);
+- I5: what documents not yet posted hold (`StockReservation`, summed in `StockLot.reserved` and
+  `Stock.reserved`) is never more than there is (check constraints); posting takes only the
+  rest."""
 
 from decimal import Decimal
 
@@ -142,6 +145,8 @@ class Stock(models.Model):
         verbose_name=_("last move"),
     )
     last_issue_on = models.DateField(_("last issue"), null=True, blank=True)  # W4 slow-moving
+    # I5: held by documents not yet posted (StockReservation); the rest is available
+    reserved = models.DecimalField(_("reserved"), **QUANTITY, default=Decimal("0"), db_default=Decimal("0"))
 
     SCOPE = None
 
@@ -151,6 +156,10 @@ class Stock(models.Model):
             models.UniqueConstraint(fields=["product", "location"], name="stock_product_location_unique"),
             models.CheckConstraint(condition=Q(quantity__gte=0), name="stock_quantity_not_negative"),
             models.CheckConstraint(condition=Q(value__gte=0), name="stock_value_not_negative"),
+            models.CheckConstraint(
+                condition=Q(reserved__gte=0, reserved__lte=F("quantity")),
+                name="stock_reserved_within_quantity",
+            ),
         ]
         indexes = [models.Index(fields=["location", "product"], name="stock_location_product_idx")]
         verbose_name = _("stock")
@@ -173,6 +182,7 @@ class StockLot(models.Model):
     lot = models.CharField(_("lot / serial number"), max_length=60, blank=True)
     quality = models.CharField(_("quality"), max_length=10, choices=Quality, default=Quality.ACCEPTED)
     quantity = models.DecimalField(_("quantity"), **QUANTITY, default=Decimal("0"))
+    reserved = models.DecimalField(_("reserved"), **QUANTITY, default=Decimal("0"), db_default=Decimal("0"))
 
     SCOPE = None
 
@@ -183,6 +193,10 @@ class StockLot(models.Model):
                 fields=["stock", "lot", "quality"], name="stocklot_stock_lot_quality_unique"
             ),
             models.CheckConstraint(condition=Q(quantity__gte=0), name="stocklot_quantity_not_negative"),
+            models.CheckConstraint(
+                condition=Q(reserved__gte=0, reserved__lte=F("quantity")),
+                name="stocklot_reserved_within_quantity",
+            ),
         ]
         indexes = [models.Index(fields=["product", "lot"], name="stocklot_product_lot_idx")]
         verbose_name = _("stock by lot")
@@ -190,6 +204,39 @@ class StockLot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.product_id}@{self.location_id} {self.lot or '-'} {self.quality}: {self.quantity}"
+
+
+class StockReservation(models.Model):
+    """Stock held for a document that will take it out once approved (I5): a submitted
+    adjustment that reduces stock holds it until it is approved (and posted), rejected or
+    cancelled — so nobody issues it meanwhile; later, shipments awaiting their second person.
+    Written only by `ledger.reserve()` and `ledger.release()`, which keep `StockLot.reserved`
+    and `Stock.reserved` equal to the sum of these rows."""
+
+    lot_row = models.ForeignKey(
+        StockLot, on_delete=models.PROTECT, related_name="reservations", verbose_name=_("stock")
+    )
+    quantity = models.DecimalField(_("quantity"), **QUANTITY)
+    # the document holding it: "app_label.model" and id (a stock document, later a shipment)
+    source_type = models.CharField(_("document type"), max_length=60)
+    source_id = models.PositiveBigIntegerField(_("document"))
+    line = models.PositiveIntegerField(_("line"))
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("by"))
+    created_at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    SCOPE = None
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="reservation_quantity_positive"),
+        ]
+        indexes = [models.Index(fields=["source_type", "source_id"], name="reservation_source_idx")]
+        verbose_name = _("stock reservation")
+        verbose_name_plural = _("stock reservations")
+
+    def __str__(self) -> str:
+        return f"{self.source_type}#{self.source_id} line {self.line}: {self.quantity}"
 
 
 # --- stock documents (W1) ------------------------------------------------------------------

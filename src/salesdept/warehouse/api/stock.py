@@ -44,11 +44,17 @@ class StockRowOut(Schema):
     location_id: int
     location_code: str = Field(..., alias="location.code")
     quantity: Qty
+    reserved: Qty = Field(..., description="held by documents awaiting approval (I5)")
+    available: Qty = Field(..., description="quantity − reserved")
     accepted: Qty
     pending: Qty
     rejected: Qty
     value: Amount | None = Field(None, description="null unless the caller may see the ledger")
     last_issue_on: date | None
+
+    @staticmethod
+    def resolve_available(obj) -> Decimal:
+        return obj.quantity - obj.reserved
 
 
 class StockFilterIn(Schema):
@@ -73,6 +79,7 @@ class LotOut(Schema):
     lot: str
     quality: str
     quantity: Qty
+    reserved: Qty
 
 
 class LocationStockOut(Schema):
@@ -80,6 +87,7 @@ class LocationStockOut(Schema):
     warehouse_code: str = Field(..., alias="location.warehouse.code")
     location_code: str = Field(..., alias="location.code")
     quantity: Qty
+    reserved: Qty
     accepted: Qty
     pending: Qty
     rejected: Qty

@@ -9,7 +9,8 @@ Rules kept here (the ledger keeps the stock rules: no negative stock, one piece 
 - a sample issue opens a SampleLoan per line (holder or customer required); a sample return
   line names its loan and reduces it, never beyond what is outstanding;
 - receipts, issues, returns and transfers are posted by the keeper (`post`); an adjustment is
-  submitted and posted by the approval of a second person (双人复核);
+  submitted and posted by the approval of a second person (双人复核); while it waits, what it
+  takes out is reserved (I5: nobody issues it meanwhile), given back when it is rejected;
 - a posted document is corrected only by reversing it: the mirror moves are posted as a new
   document and the original becomes `reversed` (refused when the stock has left meanwhile);
 - services carry no stock; a serial-tracked item needs its serial number and quantity 1 per line.
@@ -37,7 +38,7 @@ from salesdept.core.numbering import next_number
 from salesdept.core.permissions import require
 from salesdept.crm.models import Customer
 
-from ..ledger import Change, post_moves
+from ..ledger import Change, Hold, post_moves, release, reserve
 from ..models import (
     DocumentKind,
     Location,
@@ -634,7 +635,8 @@ def document_post(*, document_id: int, by) -> StockDocument:
 
 @transaction.atomic
 def document_submit(*, document_id: int, by, note: str = "") -> StockDocument:
-    """Submit a draft adjustment for review by a second person (双人复核)."""
+    """Submit a draft adjustment for review by a second person (双人复核); the stock its negative
+    lines take is reserved for it meanwhile (refused, 409 insufficient_stock, if it is not free)."""
     require(by, "warehouse.change_stockdocument")
     document = document_for_update(document_id=document_id)
     if document.kind != DocumentKind.ADJUSTMENT:
@@ -644,6 +646,16 @@ def document_submit(*, document_id: int, by, note: str = "") -> StockDocument:
     lines = list(document.lines.select_related("product", "location", "to_location"))
     _check_before_posting(document, lines)
     workflow.apply(document, "submit", by=by, note=note)
+    # what it takes out is held for it until the review ends (refused now if it is not there)
+    reserve(
+        document,
+        [
+            Hold(line.position, line.product_id, line.location_id, line.lot, line.quality, -line.quantity)
+            for line in lines
+            if line.quantity < 0
+        ],
+        by=by,
+    )
     return document
 
 
@@ -652,6 +664,7 @@ def document_approve(*, document_id: int, by, note: str = "") -> StockDocument:
     """Approve a submitted adjustment — never by its preparer; the last approval posts it."""
     document = document_for_update(document_id=document_id)
     if workflow.apply(document, "approve", by=by, note=note):
+        release(document)  # what it held, it now takes
         _mark_posted(document, by=by)
         document.save(update_fields=[*POSTED_FIELDS, "updated_at"])
         _post(document, by=by)
@@ -660,9 +673,10 @@ def document_approve(*, document_id: int, by, note: str = "") -> StockDocument:
 
 @transaction.atomic
 def document_reject(*, document_id: int, by, note: str = "") -> StockDocument:
-    """Send a submitted adjustment back to draft, with a reason."""
+    """Send a submitted adjustment back to draft, with a reason; what it held is free again."""
     document = document_for_update(document_id=document_id)
     workflow.apply(document, "reject", by=by, note=note)
+    release(document)
     return document
 
 

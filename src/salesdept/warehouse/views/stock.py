@@ -27,6 +27,7 @@ COLUMNS = [
     Column("warehouse", _("Warehouse"), lambda s: s.location.warehouse.code),
     Column("location.code", _("Location")),
     Column("quantity", _("Quantity")),
+    Column("reserved", _("Reserved"), lambda s: selectors.qty(s.reserved)),
     Column("accepted", _("Accepted stock"), lambda s: selectors.qty(s.accepted)),
     Column("pending", _("Pending inspection"), lambda s: selectors.qty(s.pending)),
     Column("rejected", _("Rejected stock"), lambda s: selectors.qty(s.rejected)),
