@@ -479,3 +479,28 @@ def test_update_a_draft_with_version(org, wh, goods, receive):
         document_update(document_id=doc.pk, by=org.keeper, data={"reference": "late"})
     assert exc.value.code == "read_only"
     assert list(doc.events.values_list("action", flat=True)) == ["create", "edit", "post"]
+
+
+def test_posting_is_one_audited_change_with_its_actor(org, wh, goods):
+    """The posting's status and who/when are one auditlog entry (made from the copy read under
+    the lock, not by reading the row again), with the keeper as its actor."""
+    from auditlog.context import set_actor
+    from auditlog.models import LogEntry
+
+    from salesdept.warehouse.services.documents import document_create, document_post
+
+    document = document_create(
+        by=org.keeper,
+        data={
+            "kind": "receipt",
+            "warehouse": wh.pk,
+            "lines": [{"product": goods.pk, "quantity": "2", "location": wh.a1.pk}],
+        },
+    )
+    with set_actor(org.keeper):
+        document_post(document_id=document.pk, by=org.keeper)
+    entry = LogEntry.objects.get_for_object(document).filter(action=LogEntry.Action.UPDATE).get()
+    assert entry.actor == org.keeper
+    assert entry.changes_dict["status"] == ["draft", "posted"]
+    assert entry.changes_dict["version"] == ["1", "2"]
+    assert entry.changes_dict["posted_by"][0] == "None" and entry.changes_dict["posted_by"][1] != "None"

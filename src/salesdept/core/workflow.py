@@ -1,11 +1,12 @@
 """Document states and their legal moves (X2). Each document lists its moves in TRANSITIONS;
 `apply` checks and performs one, and logs it. An illegal move raises — it is never skipped."""
 
+import copy
 from dataclasses import dataclass
 
 from django.utils import timezone
 
-from . import review
+from . import audit, review
 from .errors import refusal
 from .events import log
 from .models import Status
@@ -53,15 +54,15 @@ def allowed_actions(doc, user) -> list[str]:
     return [name for name, t in doc.TRANSITIONS.items() if _refusal(doc, t, user) is None]
 
 
-def apply(doc, action: str, *, by, note: str = "", also: tuple[str, ...] = ()) -> bool:
+def apply(doc, action: str, *, by, note: str = "", also: dict | None = None) -> bool:
     """Perform `action` on `doc` (locked by the caller, inside its transaction) or raise
     DomainError. Returns True when the status changed — False for an approval step that
     leaves further steps to others.
 
     "approve" records one review step (review.approve_step, logged as `approve_step`); only the
     last step of the route moves the document and logs `approve`. "submit" opens a new review
-    round. Every status change is logged with who, when and the comment. `also` names further
-    fields the caller has set on `doc`, saved in the same UPDATE (one audit entry, not two)."""
+    round. Every status change is logged with who, when and the comment. `also` gives further
+    fields to set, saved in the same UPDATE (one audit entry, not two)."""
     t = doc.TRANSITIONS.get(action)
     if t is None:
         raise refusal("unknown_action", status=400)
@@ -72,14 +73,18 @@ def apply(doc, action: str, *, by, note: str = "", also: tuple[str, ...] = ()) -
         raise refusal("reason_required", status=400, fields={"note": refusal("reason_required").message})
     if action == "approve" and not review.approve_step(doc, by=by, note=note):
         return False
+    unchanged = copy.copy(doc)  # as read under the caller's lock: the audit entry's "before"
     before = doc.status
     doc.status = t.target
-    fields = ["status", "updated_at", *also]
+    fields = ["status", "updated_at"]
+    for name, value in (also or {}).items():
+        setattr(doc, name, value)
+        fields.append(name)
     if t.starts_round:
         doc.review_round += 1
         doc.submitted_at = timezone.now()
         fields += ["review_round", "submitted_at"]
-    doc.save(update_fields=fields)
+    audit.save_changed(doc, unchanged, fields)
     log(doc, action, by=by, before=before, note=note)
     return True
 

@@ -583,18 +583,13 @@ def _open_loans(document: StockDocument, lines: list[StockDocumentLine]) -> None
     )
 
 
-POSTED_FIELDS = ("posted_at", "posted_by", "version")
-
-
-def _mark_posted(document: StockDocument, *, by) -> None:
-    """Set who posted `document` and when (saved by the caller with its status: POSTED_FIELDS)."""
-    document.posted_at = timezone.now()
-    document.posted_by = by
-    document.version += 1
+def _posted(document: StockDocument, *, by) -> dict:
+    """Who posted `document` and when: the fields its posting sets beside the status."""
+    return {"posted_at": timezone.now(), "posted_by": by, "version": document.version + 1}
 
 
 def _post(document: StockDocument, *, by, lines: list[StockDocumentLine] | None = None) -> None:
-    """Write the moves of `document` (locked, its status and POSTED_FIELDS already saved) and
+    """Write the moves of `document` (locked, its status and _posted() fields already saved) and
     what posting opens or closes: sample loans. `lines`: the document's lines just saved, with
     their products and locations (read here when not given)."""
     if lines is None:
@@ -627,8 +622,7 @@ def document_post(*, document_id: int, by) -> StockDocument:
     require(by, "warehouse.post_stockdocument")
     document = document_for_update(document_id=document_id)
     _refuse_adjustment_post(document)
-    _mark_posted(document, by=by)
-    workflow.apply(document, "post", by=by, also=POSTED_FIELDS)
+    workflow.apply(document, "post", by=by, also=_posted(document, by=by))
     _post(document, by=by)
     return document
 
@@ -665,8 +659,9 @@ def document_approve(*, document_id: int, by, note: str = "") -> StockDocument:
     document = document_for_update(document_id=document_id)
     if workflow.apply(document, "approve", by=by, note=note):
         release(document)  # what it held, it now takes
-        _mark_posted(document, by=by)
-        document.save(update_fields=[*POSTED_FIELDS, "updated_at"])
+        for name, value in _posted(document, by=by).items():
+            setattr(document, name, value)
+        document.save(update_fields=["posted_at", "posted_by", "version", "updated_at"])
         _post(document, by=by)
     return document
 
@@ -803,7 +798,8 @@ def post_document(*, by, data: dict, source=None) -> StockDocument:
         require(by, "warehouse.add_stockdocument", "warehouse.post_stockdocument")
     # written posted at once: one INSERT, one audit entry; the events still say created, posted
     document = StockDocument(prepared_by=by, status=StockDocumentStatus.POSTED)
-    _mark_posted(document, by=by)
+    for name, value in _posted(document, by=by).items():
+        setattr(document, name, value)
     if source is not None:
         document.source_type = f"{source._meta.app_label}.{source._meta.model_name}"
         document.source_id = source.pk
