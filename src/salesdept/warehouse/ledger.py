@@ -133,6 +133,12 @@ def insufficient(
     )
 
 
+def _require_transaction(what: str) -> None:
+    # stock changes only with the document that causes them: the caller's transaction
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError(f"{what}() must run inside the transaction that changes the document.")
+
+
 def _locked(model, columns: tuple[str, ...], keys: list[tuple]):
     """The rows of `model` whose `columns` match one of `keys`, locked (FOR UPDATE on PostgreSQL;
     SQLite's IMMEDIATE transaction already holds the write lock) in id order. A row-value
@@ -264,8 +270,7 @@ def post_moves(
     the stock and append their moves. Raises DomainError and writes nothing when any line would
     take more than there is. `record_line_values=False` leaves the lines' `value` alone (a quality
     inspection moves stock of a line posted earlier)."""
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("post_moves() must run inside the transaction that posts the document.")
+    _require_transaction("post_moves")
     single = _split(changes)
     if not single:
         return []
@@ -387,8 +392,7 @@ def reserve(source, holds: list[Hold], *, by) -> list[StockReservation]:
     transaction): each takes what is there and not yet reserved, or the whole call is refused
     (DomainError 409 `insufficient_stock` naming the line; nothing written). Locks as
     post_moves() does, in the same order."""
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("reserve() must run inside the transaction that changes the document.")
+    _require_transaction("reserve")
     if not holds:
         return []
     stocks = _lock_stock({(h.product_id, h.location_id) for h in holds})
@@ -430,8 +434,7 @@ def reserve(source, holds: list[Hold], *, by) -> list[StockReservation]:
 def release(source) -> None:
     """Give back everything `source` holds (rejected, cancelled, or about to be posted: the
     caller posts right after, in the same transaction). Nothing held: nothing to do."""
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("release() must run inside the transaction that changes the document.")
+    _require_transaction("release")
     source_type, source_id = _source_key(source)
     held = list(
         StockReservation.objects.filter(source_type=source_type, source_id=source_id).values_list(

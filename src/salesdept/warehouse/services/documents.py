@@ -583,6 +583,11 @@ def _open_loans(document: StockDocument, lines: list[StockDocumentLine]) -> None
     )
 
 
+def _set(document: StockDocument, values: dict) -> None:
+    for name, value in values.items():
+        setattr(document, name, value)
+
+
 def _posted(document: StockDocument, *, by) -> dict:
     """Who posted `document` and when: the fields its posting sets beside the status."""
     return {"posted_at": timezone.now(), "posted_by": by, "version": document.version + 1}
@@ -659,8 +664,7 @@ def document_approve(*, document_id: int, by, note: str = "") -> StockDocument:
     document = document_for_update(document_id=document_id)
     if workflow.apply(document, "approve", by=by, note=note):
         release(document)  # what it held, it now takes
-        for name, value in _posted(document, by=by).items():
-            setattr(document, name, value)
+        _set(document, _posted(document, by=by))
         document.save(update_fields=["posted_at", "posted_by", "version", "updated_at"])
         _post(document, by=by)
     return document
@@ -798,8 +802,7 @@ def post_document(*, by, data: dict, source=None) -> StockDocument:
         require(by, "warehouse.add_stockdocument", "warehouse.post_stockdocument")
     # written posted at once: one INSERT, one audit entry; the events still say created, posted
     document = StockDocument(prepared_by=by, status=StockDocumentStatus.POSTED)
-    for name, value in _posted(document, by=by).items():
-        setattr(document, name, value)
+    _set(document, _posted(document, by=by))
     if source is not None:
         document.source_type = f"{source._meta.app_label}.{source._meta.model_name}"
         document.source_id = source.pk
