@@ -320,3 +320,9 @@ api.add_router("/warehouse/stock", "salesdept.warehouse.api.stock.router")  # on
 api.add_router("/warehouse/reconciliation", "salesdept.warehouse.api.reconciliation.router")
 api.add_router("/warehouse/levels", "salesdept.warehouse.api.levels.router")
 api.add_router("/warehouse/stocktakes", "salesdept.warehouse.api.stocktakes.router")
+api.add_router("/shipments", "salesdept.shipping.api.shipments.router")
+api.add_router("/returns", "salesdept.shipping.api.returns.router")
+api.add_router("/invoices", "salesdept.billing.api.invoices.router")
+api.add_router("/payments", "salesdept.billing.api.payments.router")
+api.add_router("/receivables", "salesdept.billing.api.receivables.router")  # aging, collections
+api.add_router("/ledger", "salesdept.ledger.api.ledgers.router")

@@ -59,8 +59,11 @@ INSTALLED_APPS = [
     "salesdept.audit",
     "salesdept.crm",
     "salesdept.catalog",
+    "salesdept.ledger",
     "salesdept.warehouse",
     "salesdept.sales",
+    "salesdept.shipping",
+    "salesdept.billing",
     "salesdept.web",
 ]
 

@@ -11,6 +11,9 @@ urlpatterns = [
     path("catalog/", include("salesdept.catalog.urls")),
     path("sales/", include("salesdept.sales.urls")),
     path("warehouse/", include("salesdept.warehouse.urls")),
+    path("shipping/", include("salesdept.shipping.urls")),
+    path("billing/", include("salesdept.billing.urls")),
+    path("ledger/", include("salesdept.ledger.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

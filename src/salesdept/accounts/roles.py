@@ -156,6 +156,41 @@ WAREHOUSE_AUDIT = (
 )
 
 
+# F1, F5 (shipping). The clerk prepares shipments and returns; a second person — another clerk,
+# the manager, finance or the director — approves them; the keeper and the clerk confirm delivery.
+SHIPPING_READ = {"shipping.view_shipment", "shipping.view_returnauthorisation"}
+SHIPPING_PREPARE = SHIPPING_READ | {
+    "shipping.add_shipment",
+    "shipping.change_shipment",
+    "shipping.deliver_shipment",
+    "shipping.add_returnauthorisation",
+    "shipping.change_returnauthorisation",
+}
+SHIPPING_APPROVE = SHIPPING_READ | {"shipping.approve_shipment", "shipping.approve_returnauthorisation"}
+
+# F2, F3 (billing). The clerk prepares invoices; finance approves them, records payments and
+# keeps collections; salespeople see their customers' invoices and work their collection tasks.
+BILLING_READ = {
+    "billing.view_invoice",
+    "billing.view_payment",
+    "billing.view_collectiontask",
+    "billing.view_receivables",
+}
+BILLING_SELL = BILLING_READ | {"billing.change_collectiontask"}
+BILLING_PREPARE = BILLING_READ | {"billing.add_invoice", "billing.change_invoice"}
+BILLING_FINANCE = BILLING_PREPARE | {
+    "billing.approve_invoice",
+    "billing.add_payment",
+    "billing.change_payment",
+    "billing.add_allocation",
+    "billing.change_collectiontask",
+}
+
+# F4 (ledger): finance keeps the books and closes months; the director and the auditor read them.
+LEDGER_READ = {"ledger.view_account", "ledger.view_journalentry", "ledger.view_period"}
+LEDGER_KEEP = LEDGER_READ | {"ledger.close_period"}
+
+
 @dataclass(frozen=True)
 class Role:
     label: str
@@ -176,6 +211,10 @@ ROLES: dict[str, Role] = {
         _("Director"),
         Scope.ALL,
         _perms(
+            SHIPPING_APPROVE,
+            BILLING_READ,
+            {"billing.approve_invoice"},
+            LEDGER_READ,
             CRM_LEAD_TEAM,
             SALES_SELL,
             PRICE_DECIDE,
@@ -191,6 +230,8 @@ ROLES: dict[str, Role] = {
         _("Sales manager"),
         Scope.TEAM,
         _perms(
+            SHIPPING_APPROVE,
+            BILLING_SELL,
             CRM_LEAD_TEAM,
             SALES_SELL,
             PRICE_DECIDE,
@@ -204,19 +245,37 @@ ROLES: dict[str, Role] = {
     "supervisor": Role(
         _("Sales supervisor"),
         Scope.TEAM,
-        _perms(CRM_SELL, SALES_SELL, READ_PLATFORM, WAREHOUSE_READ, WAREHOUSE_SAMPLES),
+        _perms(
+            CRM_SELL,
+            SALES_SELL,
+            READ_PLATFORM,
+            WAREHOUSE_READ,
+            WAREHOUSE_SAMPLES,
+            SHIPPING_READ,
+            BILLING_SELL,
+        ),
         _("Sees their team's process, training and assessment."),
     ),
     "salesperson": Role(
         _("Salesperson"),
         Scope.OWN,
-        _perms(CRM_SELL, SALES_SELL, READ_PLATFORM, WAREHOUSE_READ, WAREHOUSE_SAMPLES),
+        _perms(
+            CRM_SELL,
+            SALES_SELL,
+            READ_PLATFORM,
+            WAREHOUSE_READ,
+            WAREHOUSE_SAMPLES,
+            SHIPPING_READ,
+            BILLING_SELL,
+        ),
         _("Sees only their own customers, leads and documents."),
     ),
     "regional_manager": Role(
         _("Regional manager"),
         Scope.REGION,
         _perms(
+            SHIPPING_READ,
+            BILLING_SELL,
             CRM_SELL,
             SALES_SELL,
             PRICE_DECIDE,
@@ -231,6 +290,9 @@ ROLES: dict[str, Role] = {
         _("Back-office clerk"),
         Scope.ALL,
         _perms(
+            SHIPPING_PREPARE,
+            SHIPPING_APPROVE,
+            BILLING_PREPARE,
             CRM_BACK_OFFICE,
             SALES_BACK_OFFICE,
             CATALOG_MASTER_DATA,
@@ -247,13 +309,22 @@ ROLES: dict[str, Role] = {
     "warehouse_keeper": Role(
         _("Warehouse keeper"),
         Scope.ALL,
-        _perms({"crm.view_customer", "crm.view_contact"}, CATALOG_READ, READ_PLATFORM, WAREHOUSE_KEEP),
+        _perms(
+            {"crm.view_customer", "crm.view_contact", "shipping.deliver_shipment"},
+            CATALOG_READ,
+            READ_PLATFORM,
+            WAREHOUSE_KEEP,
+            SHIPPING_READ,
+        ),
         _("Stock moves, stock cards and stocktakes."),
     ),
     "finance": Role(
         _("Finance"),
         Scope.ALL,
         _perms(
+            SHIPPING_APPROVE,
+            BILLING_FINANCE,
+            LEDGER_KEEP,
             CRM_READ,
             SALES_READ,
             READ_PLATFORM,
@@ -266,6 +337,9 @@ ROLES: dict[str, Role] = {
         _("Auditor"),
         Scope.ALL,
         _perms(
+            SHIPPING_READ,
+            BILLING_READ,
+            LEDGER_READ,
             CRM_READ,
             SALES_READ,
             READ_PLATFORM,

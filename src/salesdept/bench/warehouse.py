@@ -31,6 +31,7 @@ import os
 import random
 import sys
 import time
+from collections import defaultdict
 from contextlib import contextmanager
 from decimal import Decimal
 
@@ -467,6 +468,14 @@ def seed_warehouse(rng: random.Random, quick: bool | None = None, *, moves: int 
             Sequence.objects.update_or_create(
                 key=StockDocument.NUMBER_PREFIX, year=year, defaults={"last": last}
             )
+        # the moves were written in bulk, not posted: their value enters the ledger as opening
+        # stock, so the inventory account equals the stock value (I11)
+        from salesdept.ledger.services import post_opening
+
+        opening: dict[int, Decimal] = defaultdict(Decimal)
+        for row in stock_rows:
+            opening[row[1]] += row[4]
+        post_opening(values=opening, on=first_day, by=keeper, source=warehouses[0][0])
         # stock levels: a rule per product and warehouse, a fifth of them above what is there
         rules = []
         for product in products:

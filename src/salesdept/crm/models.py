@@ -6,7 +6,10 @@ the services in crm/services/. Denormalised columns (normalised name and phone, 
 completeness, last contact) are kept by those services so lists and searches over 100,000
 customers stay indexed lookups."""
 
+from decimal import Decimal
+
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -119,6 +122,15 @@ class Customer(models.Model):
     bank_account = models.CharField(_("bank account"), max_length=60, blank=True)
     invoice_address = models.CharField(_("invoicing address"), max_length=300, blank=True)
     invoice_phone = models.CharField(_("invoicing phone"), max_length=50, blank=True)
+    # F3: confirming an order that would take the receivable beyond it needs an override
+    credit_limit = models.DecimalField(
+        _("credit limit"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
     notes = models.TextField(_("notes"), blank=True)
 
     is_active = models.BooleanField(_("active"), default=True)

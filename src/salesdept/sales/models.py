@@ -14,7 +14,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -330,6 +330,8 @@ class Contract(Document):
     amendment_no = models.PositiveIntegerField(_("amendment"), default=0, editable=False)
     total_amount = models.DecimalField(_("total"), **MONEY, default=Decimal("0"), editable=False)
     payment_terms = models.TextField(_("payment terms"), blank=True)
+    # F2: invoices follow what was shipped, or (by this setting) what was ordered
+    invoice_on_order = models.BooleanField(_("invoice on order (before shipping)"), default=False)
     delivery_terms = models.TextField(_("delivery terms"), blank=True)
     notes = models.TextField(_("notes"), blank=True)
     language = models.CharField(
@@ -569,8 +571,29 @@ class SalesOrderLine(PricedLine):
         related_name="order_lines",
         verbose_name=_("delivery"),
     )
+    # Moved by shipping (approved shipments, received returns) and billing (issued invoices,
+    # credit notes) under a lock on the order (I6); the database keeps them within the order.
+    shipped_quantity = models.DecimalField(_("shipped"), **QUANTITY, default=Decimal("0"), editable=False)
+    invoiced_quantity = models.DecimalField(_("invoiced"), **QUANTITY, default=Decimal("0"), editable=False)
+    returned_quantity = models.DecimalField(_("returned"), **QUANTITY, default=Decimal("0"), editable=False)
 
     class Meta(PricedLine.Meta):
+        constraints = [
+            # I6: shipped ≤ ordered; invoiced ≤ ordered (≤ shipped unless the contract invoices on
+            # order: checked by billing); returned ≤ shipped
+            models.CheckConstraint(
+                condition=Q(shipped_quantity__gte=0, shipped_quantity__lte=F("quantity")),
+                name="orderline_shipped_le_ordered",
+            ),
+            models.CheckConstraint(
+                condition=Q(invoiced_quantity__gte=0, invoiced_quantity__lte=F("quantity")),
+                name="orderline_invoiced_le_ordered",
+            ),
+            models.CheckConstraint(
+                condition=Q(returned_quantity__gte=0, returned_quantity__lte=F("shipped_quantity")),
+                name="orderline_returned_le_shipped",
+            ),
+        ]
         verbose_name = _("order line")
         verbose_name_plural = _("order lines")
 

@@ -33,9 +33,12 @@ from django.utils.translation import gettext_lazy as _
 
 from salesdept.catalog.models import Product
 from salesdept.core.errors import DomainError
+from salesdept.ledger import codes
+from salesdept.ledger.services import Posting, post_entry
 
 from .models import (
     MoveKind,
+    Purpose,
     Quality,
     Stock,
     StockDocument,
@@ -347,7 +350,42 @@ def post_moves(
         _refuse_duplicate_serials(serial_ids, changes)
     if record_line_values:
         _set_line_values(changes, moves)
+    _post_value(document, moves, by=by)
     return moves
+
+
+# I11: what a document's moves add to or take from the stock value, the general ledger's
+# inventory account gains or loses against this account (stock in: Dr inventory / Cr it).
+CONTRA_ACCOUNT = {
+    Purpose.PURCHASE: codes.PAYABLE,
+    Purpose.SUPPLIER_RETURN: codes.PAYABLE,
+    Purpose.SALE: codes.COST_OF_SALES,
+    Purpose.CUSTOMER_RETURN: codes.COST_OF_SALES,
+    Purpose.INTERNAL: codes.SELLING_EXPENSES,
+    Purpose.SAMPLE: codes.SELLING_EXPENSES,
+    Purpose.SAMPLE_RETURN: codes.SELLING_EXPENSES,
+    Purpose.GIFT: codes.SELLING_EXPENSES,
+}
+
+
+def _post_value(document: StockDocument, moves: list[StockMove], *, by) -> None:
+    """Post the value the moves add or take (per product; transfers and quality changes net to
+    nothing) to the ledger, dated like the document, in this transaction (I11)."""
+    by_product: dict[int, Decimal] = defaultdict(Decimal)
+    for move in moves:
+        by_product[move.product_id] += move.value
+    contra = CONTRA_ACCOUNT.get(document.purpose, codes.STOCK_DIFFERENCES)
+    lines = []
+    for product_id, value in sorted(by_product.items()):
+        if value:
+            lines.append(Posting(codes.INVENTORY, debit=value, product_id=product_id))
+            lines.append(
+                Posting(contra, credit=value, product_id=product_id, customer_id=document.customer_id)
+            )
+    if lines:
+        post_entry(
+            source=document, on=document.moved_on, lines=lines, by=by, memo=document.get_purpose_display()
+        )
 
 
 def _serial_products(changes: list[Change]) -> set[int]:

@@ -258,6 +258,7 @@ class Purpose(models.TextChoices):
     SALE = "sale", _("Sale to a customer")  # issue (only accepted stock)
     INTERNAL = "internal", _("Internal use")  # issue (only accepted stock)
     SAMPLE = "sample", _("Sample or material lent out")  # issue → SampleLoan
+    GIFT = "gift", _("Gift or policy material with a sale")  # issue (随车赠品, with a shipment)
     SUPPLIER_RETURN = "supplier_return", _("Return to supplier")  # issue (any quality)
     SCRAP = "scrap", _("Scrap")  # issue (any quality)
     CUSTOMER_RETURN = "customer_return", _("Return from a customer")  # return
