@@ -180,6 +180,7 @@ BILLING_SELL = BILLING_READ | {"billing.change_collectiontask"}
 BILLING_PREPARE = BILLING_READ | {"billing.add_invoice", "billing.change_invoice"}
 BILLING_FINANCE = BILLING_PREPARE | {
     "billing.approve_invoice",
+    "billing.override_credit_limit",
     "billing.add_payment",
     "billing.change_payment",
     "billing.add_allocation",
@@ -213,7 +214,7 @@ ROLES: dict[str, Role] = {
         _perms(
             SHIPPING_APPROVE,
             BILLING_READ,
-            {"billing.approve_invoice"},
+            {"billing.approve_invoice", "billing.override_credit_limit"},
             LEDGER_READ,
             CRM_LEAD_TEAM,
             SALES_SELL,

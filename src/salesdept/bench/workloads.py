@@ -10,7 +10,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from . import crm, sales, warehouse
+from . import crm, order_to_cash, sales, warehouse
 from .http import Client
 
 BENCH_USERS = 10_000
@@ -77,6 +77,7 @@ SEEDERS: list[Callable[[random.Random], dict]] = [
     crm.seed_crm,
     sales.seed_sales,
     warehouse.seed_warehouse,
+    order_to_cash.seed_order_to_cash,
 ]
 
 
@@ -149,8 +150,13 @@ WORKLOADS: list[Workload] = [
     *(Workload(name, description, measure) for name, description, measure in sales.SALES_WORKLOADS),
     # W1–W3 (bench/warehouse.py): card and reconciliation first, then the posting (it adds moves)
     *(Workload(name, description, measure) for name, description, measure in warehouse.WAREHOUSE_WORKLOADS),
+    # F1–F4 (bench/order_to_cash.py)
+    *(
+        Workload(name, description, measure)
+        for name, description, measure in order_to_cash.ORDER_TO_CASH_WORKLOADS
+    ),
 ]
 
 # Timed in-process (bench/inprocess.py, Django set up) after the HTTP workloads: (name,
 # description, measure(params, n) → (seconds, errors)).
-SERVICE_WORKLOADS = [*warehouse.SERVICE_WORKLOADS]
+SERVICE_WORKLOADS = [*warehouse.SERVICE_WORKLOADS, *order_to_cash.SERVICE_WORKLOADS]

@@ -20,6 +20,7 @@ from django.db import transaction
 
 from . import catalog as catalog_module
 from . import crm as crm_module
+from . import fulfillment as fulfillment_module
 from . import org as org_module
 from . import sales_contracts as sales_contracts_module
 from . import sales_quotes as sales_quotes_module
@@ -53,6 +54,7 @@ LOADERS: list[Callable[[DemoContext], None]] = [
     sales_quotes_module.load,  # S2: a year of inquiries and quotations (revisions, expired ones)
     sales_contracts_module.load,  # S3/S4: contracts in every state (reviews, amendments), orders
     warehouse_module.load,  # W1–W6: two warehouses, a year of stock documents, counts, samples
+    fulfillment_module.load,  # F1–F5: a year of shipments, invoices, payments, returns, closed months
 ]
 
 

@@ -43,6 +43,12 @@ def month_label(on: datetime.date) -> str:
     return formats.date_format(on, "YEAR_MONTH_FORMAT")
 
 
+def month_end(on: datetime.date) -> datetime.date:
+    """The last day of the month of `on`."""
+    following = datetime.date(on.year + on.month // 12, on.month % 12 + 1, 1)
+    return following - datetime.timedelta(days=1)
+
+
 def refuse_closed(on: datetime.date) -> None:
     """409 period_closed when the month of `on` is closed."""
     if Period.objects.filter(year=on.year, month=on.month).exists():

@@ -1,5 +1,12 @@
-from django.urls import path  # noqa: F401
+"""Pages of the ledgers (F4), under the `ledger:` namespace."""
+
+from .views import balances, journal, ledgers, periods
 
 app_name = "ledger"
 
-urlpatterns: list = []
+urlpatterns = [
+    *balances.urlpatterns,
+    *journal.urlpatterns,
+    *ledgers.urlpatterns,
+    *periods.urlpatterns,
+]

@@ -571,7 +571,8 @@ class SalesOrderLine(PricedLine):
         related_name="order_lines",
         verbose_name=_("delivery"),
     )
-    # Moved by shipping (approved shipments, received returns) and billing (issued invoices,
+    # Moved by shipping (approved shipments add to shipped; received returns move quantity from
+    # shipped to returned, so shipped is what the customer kept) and billing (issued invoices,
     # credit notes) under a lock on the order (I6); the database keeps them within the order.
     shipped_quantity = models.DecimalField(_("shipped"), **QUANTITY, default=Decimal("0"), editable=False)
     invoiced_quantity = models.DecimalField(_("invoiced"), **QUANTITY, default=Decimal("0"), editable=False)
@@ -589,9 +590,9 @@ class SalesOrderLine(PricedLine):
                 condition=Q(invoiced_quantity__gte=0, invoiced_quantity__lte=F("quantity")),
                 name="orderline_invoiced_le_ordered",
             ),
+            # returns take back from shipped (net); returned ≤ shipped + returned always holds
             models.CheckConstraint(
-                condition=Q(returned_quantity__gte=0, returned_quantity__lte=F("shipped_quantity")),
-                name="orderline_returned_le_shipped",
+                condition=Q(returned_quantity__gte=0), name="orderline_returned_not_negative"
             ),
         ]
         verbose_name = _("order line")

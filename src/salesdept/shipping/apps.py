@@ -10,7 +10,9 @@ class ShippingConfig(AppConfig):
     def ready(self) -> None:
         from salesdept.core.audit import register
 
-        from . import models
+        from . import models, order_page
+
+        order_page.plug_in()  # the "Ship" button and the shipments on the order page
 
         # X3: every field change of these records is kept (who, when, before → after).
         for model in (models.Shipment, models.ReturnAuthorisation):

@@ -102,7 +102,9 @@ class Shipment(Document):
         editable=False,
     )
     delivered_on = models.DateField(_("delivered on"), null=True, blank=True, editable=False)
-    received_by = models.CharField(_("received by"), max_length=100, blank=True, editable=False)
+    received_by = models.CharField(
+        pgettext_lazy("delivery", "received by"), max_length=100, blank=True, editable=False
+    )
 
     class Meta(Document.Meta):
         indexes = [

@@ -1,5 +1,7 @@
-from django.urls import path  # noqa: F401
+"""Pages of shipping (F1) under the `shipping:` namespace. Returns (F5) add theirs here."""
+
+from .views import returns, shipments
 
 app_name = "shipping"
 
-urlpatterns: list = []
+urlpatterns: list = [*shipments.urlpatterns, *returns.urlpatterns]

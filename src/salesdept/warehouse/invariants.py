@@ -9,6 +9,8 @@ core.invariants (`salesdept manage check_invariants` and after every test flow).
   reversal, which is posted.
 - I5: reserved ≤ on hand, per lot and per product × location, and each equals the sum of its
   reservations; the reservations are exactly what submitted adjustments take out.
+- I11: the stock value (Σ Stock.value) equals the inventory account of the general ledger, in
+  total and per product.
 
 Each rule is one grouped query, never one per product."""
 
@@ -165,6 +167,8 @@ def reservations_agree_with_their_documents() -> list[str]:
         "source_type", "source_id", "line", "quantity",
         "lot_row__product_id", "lot_row__location_id", "lot_row__lot", "lot_row__quality",
     ).iterator():  # fmt: skip
+        if r["source_type"] in RULED_ELSEWHERE:
+            continue  # checked by the rule of that kind of document (below)
         if r["source_type"] != SOURCE_STOCK_DOCUMENT:
             out.append(f"reservation of {r['source_type']} #{r['source_id']}: no rule checks this kind")
             continue
@@ -185,5 +189,81 @@ def reservations_agree_with_their_documents() -> list[str]:
             out.append(
                 f"stock document #{key[0]} line {key[1]}: reserved {held.get(key, 0)}, "
                 f"its submitted adjustment takes {wanted.get(key, 0)}"
+            )
+    return out[:LIMIT]
+
+
+@rule("I11")
+def stock_value_equals_inventory_account() -> list[str]:
+    """Σ Stock.value (every product × location) = the inventory account's balance (1405, Σ debit
+    − Σ credit) in the general ledger, in total and per product (the lines carry the product).
+    Two grouped queries; compared as exact cents (SQLite sums decimals as floats)."""
+    from salesdept.ledger import codes
+    from salesdept.ledger.models import JournalLine
+
+    stock = {
+        r["product_id"]: _exact(r["v"], CENT)
+        for r in Stock.objects.values("product_id").annotate(v=Sum("value")).order_by()
+    }
+    booked = {
+        r["product_id"]: _exact(r["d"], CENT) - _exact(r["c"], CENT)
+        for r in JournalLine.objects.filter(account__code=codes.INVENTORY)
+        .values("product_id")
+        .annotate(d=Sum("debit"), c=Sum("credit"))
+        .order_by()
+    }
+    out = []
+    total_stock = sum(stock.values(), Decimal("0.00"))
+    total_booked = sum(booked.values(), Decimal("0.00"))
+    if total_stock != total_booked:
+        out.append(f"stock value {total_stock} ≠ inventory account {codes.INVENTORY} balance {total_booked}")
+    zero = Decimal("0.00")
+    for product_id in sorted(set(stock) | set(booked), key=lambda p: (p is None, p or 0)):
+        value, balance = stock.get(product_id, zero), booked.get(product_id, zero)
+        if value != balance:
+            who = f"product #{product_id}" if product_id is not None else "lines without a product"
+            out.append(f"{who}: stock value {value} ≠ inventory account balance {balance}")
+            if len(out) >= LIMIT:
+                break
+    return out
+
+
+# --- I5 for shipments (F1): a submitted shipment holds exactly its lines' stock ---------------
+
+SOURCE_SHIPMENT = "shipping.shipment"
+RULED_ELSEWHERE = {SOURCE_SHIPMENT}
+
+
+@rule("I5")
+def shipment_reservations_agree() -> list[str]:
+    """Reservations of shipments are exactly the lines of SUBMITTED shipments (product, location,
+    lot, accepted quality, quantity, by line); a shipment in any other state holds nothing. The
+    shipping app is above the warehouse: its model is looked up by name, never imported."""
+    from django.apps import apps
+
+    if not apps.is_installed("salesdept.shipping"):
+        return []
+    ShipmentLine = apps.get_model("shipping", "ShipmentLine")
+    held: dict[tuple, Decimal] = {}
+    for r in StockReservation.objects.filter(source_type=SOURCE_SHIPMENT).values(
+        "source_id", "line", "quantity",
+        "lot_row__product_id", "lot_row__location_id", "lot_row__lot", "lot_row__quality",
+    ).iterator():  # fmt: skip
+        key = (r["source_id"], r["line"], r["lot_row__product_id"], r["lot_row__location_id"],
+               r["lot_row__lot"], r["lot_row__quality"])  # fmt: skip
+        held[key] = held.get(key, Decimal("0")) + r["quantity"]
+    wanted: dict[tuple, Decimal] = {}
+    for line in ShipmentLine.objects.filter(shipment__status="submitted").values(
+        "shipment_id", "position", "product_id", "location_id", "lot", "quantity"
+    ):
+        key = (line["shipment_id"], line["position"], line["product_id"], line["location_id"],
+               line["lot"], "accepted")  # fmt: skip
+        wanted[key] = wanted.get(key, Decimal("0")) + line["quantity"]
+    out = []
+    for key in sorted(set(held) | set(wanted)):
+        if _exact(held.get(key), MILLI) != _exact(wanted.get(key), MILLI):
+            out.append(
+                f"shipment #{key[0]} line {key[1]}: reserved {held.get(key, 0)}, "
+                f"the submitted shipment takes {wanted.get(key, 0)}"
             )
     return out[:LIMIT]

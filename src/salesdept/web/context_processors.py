@@ -27,6 +27,7 @@ GROUPS = {
     "sales": _("Sales"),
     "catalog": pgettext_lazy("menu", "Catalog"),
     "warehouse": pgettext_lazy("menu", "Stock"),
+    "finance": pgettext_lazy("menu", "Finance"),
     "audit": _("Audit"),
 }
 
@@ -86,6 +87,28 @@ MENU = [
         _("Fulfillment statistics"),
         "sales:fulfillment_statistics",
         permission="sales.view_contract",
+        group="sales",
+    ),
+    # F1, F5: shipping and returns
+    MenuItem(
+        "shipments",
+        _("Shipments"),
+        "shipping:shipment_list",
+        permission="shipping.view_shipment",
+        group="sales",
+    ),
+    MenuItem(
+        "late_shipments",
+        _("Late shipments"),
+        "shipping:late_list",
+        permission="shipping.view_shipment",
+        group="sales",
+    ),
+    MenuItem(
+        "returns",
+        _("Returns"),
+        "shipping:return_list",
+        permission="shipping.view_returnauthorisation",
         group="sales",
     ),
     MenuItem(
@@ -182,6 +205,55 @@ MENU = [
         "warehouse:warehouse_list",
         permission="warehouse.add_warehouse",
         group="warehouse",
+    ),
+    # F2–F4: invoices, receivables and collection, ledgers
+    MenuItem(
+        "invoices", _("Invoices"), "billing:invoice_list", permission="billing.view_invoice", group="finance"
+    ),
+    MenuItem(
+        "payments", _("Payments"), "billing:payment_list", permission="billing.view_payment", group="finance"
+    ),
+    MenuItem("aging", _("Aging"), "billing:aging", permission="billing.view_receivables", group="finance"),
+    MenuItem(
+        "collections",
+        _("Monthly collections"),
+        "billing:collections",
+        permission="billing.view_receivables",
+        group="finance",
+    ),
+    MenuItem(
+        "collection_tasks",
+        _("Collection tasks"),
+        "billing:collection_tasks",
+        permission="billing.view_collectiontask",
+        group="finance",
+    ),
+    MenuItem(
+        "trial_balance",
+        _("Trial balance"),
+        "ledger:trial_balance",
+        permission="ledger.view_journalentry",
+        group="finance",
+    ),
+    MenuItem(
+        "journal", _("Journal"), "ledger:journal", permission="ledger.view_journalentry", group="finance"
+    ),
+    MenuItem(
+        "customer_ledger",
+        _("Customer ledger"),
+        "ledger:customer_ledger",
+        permission="ledger.view_journalentry",
+        group="finance",
+    ),
+    MenuItem(
+        "product_ledger",
+        _("Product ledger"),
+        "ledger:product_ledger",
+        permission="ledger.view_journalentry",
+        group="finance",
+    ),
+    MenuItem(
+        "periods", _("Closed periods"), "ledger:periods", permission="ledger.view_period", group="finance"
     ),
     MenuItem("audit", _("Audit trail"), "audit:list", permission="audit.view_audit_trail", group="audit"),
     MenuItem("signals", _("Audit signals"), "audit:signals", permission="audit.view_signal", group="audit"),

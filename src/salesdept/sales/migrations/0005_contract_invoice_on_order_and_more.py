@@ -42,6 +42,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='salesorderline',
-            constraint=models.CheckConstraint(condition=models.Q(('returned_quantity__gte', 0), ('returned_quantity__lte', models.F('shipped_quantity'))), name='orderline_returned_le_shipped'),
+            constraint=models.CheckConstraint(condition=models.Q(('returned_quantity__gte', 0)), name='orderline_returned_not_negative'),
         ),
     ]

@@ -6,9 +6,11 @@ re-computing by hand:
 - contracted: the contract line (quantity, amount);
 - ordered: Σ lines of *confirmed* sales orders linked to the contract line. Drafts are not
   ordered yet (they may still change or be dropped) and cancelled orders no longer are;
-- shipped, invoiced (per contract line) and paid (per payment milestone): from the documents of
-  the fulfillment issue (shipments, invoices, payments), plugged in through
-  FULFILLMENT_SOURCES below. Until they exist every source is a typed zero.
+- shipped and invoiced (per contract line): the order lines' shipped (net of returns) and invoiced
+  quantities, moved by shipping and billing when a shipment, return, invoice or credit note is
+  approved; amounts at the order line's unit price;
+- paid (per payment milestone): what was paid on the contract's invoices, applied to its
+  milestones in order; plugged in by billing through FULFILLMENT_SOURCES below.
 
 States. A milestone is *paid* (paid ≥ amount), *overdue* (its due date has passed and it is not
 paid in full), *due* (its due date is known and has not passed) or *not yet due* (`due_on` is
@@ -137,33 +139,68 @@ def sum_of(queryset, field_name: str, output_field: DecimalField):
     return Coalesce(Subquery(total, output_field=output_field), Value(ZERO), output_field=output_field)
 
 
+def ordered_lines():
+    """Order lines that count as ordered: of confirmed orders."""
+    return SalesOrderLine.objects.filter(order__status=OrderStatus.CONFIRMED)
+
+
+def _order_lines_of_contract_line():
+    return ordered_lines().filter(contract_line=OuterRef("pk"))
+
+
+def shipped_quantity():
+    """Σ shipped (net of returns) of the contract line's confirmed order lines (moved by shipping)."""
+    return sum_of(_order_lines_of_contract_line(), "shipped_quantity", quantity_field())
+
+
+def shipped_amount():
+    return sum_of(
+        _order_lines_of_contract_line().annotate(
+            _value=ExpressionWrapper(F("shipped_quantity") * F("unit_price"), output_field=money_field())
+        ),
+        "_value",
+        money_field(),
+    )
+
+
+def invoiced_quantity():
+    """Σ invoiced (net of credit notes) of the contract line's confirmed order lines (billing)."""
+    return sum_of(_order_lines_of_contract_line(), "invoiced_quantity", quantity_field())
+
+
+def invoiced_amount():
+    return sum_of(
+        _order_lines_of_contract_line().annotate(
+            _value=ExpressionWrapper(F("invoiced_quantity") * F("unit_price"), output_field=money_field())
+        ),
+        "_value",
+        money_field(),
+    )
+
+
 # --- the registry the fulfillment issue plugs its documents into ------------------------------
 #
 # Each entry is a function returning an expression evaluated on one row: a ContractLine for
-# "line", a PaymentMilestone for "milestone". Replace the entry (e.g. in the fulfillment app's
-# AppConfig.ready()) with a function returning `sum_of(...)` over its documents; the overview,
-# the list, the statistics, the exports and the statement PDF then read it, with nothing else to
-# change. Quantities use QUANTITY precision, amounts MONEY precision (Decimal, never float).
+# "line", a PaymentMilestone for "milestone". Shipped and invoiced come from the order lines'
+# own counters (kept by shipping and billing under a lock on the order); "paid" is plugged in by
+# billing (billing/fulfillment.py, from its AppConfig.ready()), which sales may not import. The
+# overview, the list, the statistics, the exports and the statement PDF read these, with nothing
+# else to change. Quantities use QUANTITY precision, amounts MONEY precision (never float).
 FULFILLMENT_SOURCES: dict[str, dict[str, Callable[[], object]]] = {
     "line": {
-        "shipped_qty": zero_quantity,  # Σ approved shipment lines of the contract line's orders
-        "shipped_amount": zero_money,
-        "invoiced_qty": zero_quantity,  # Σ approved invoice lines of the contract line's orders
-        "invoiced_amount": zero_money,
+        "shipped_qty": shipped_quantity,
+        "shipped_amount": shipped_amount,
+        "invoiced_qty": invoiced_quantity,
+        "invoiced_amount": invoiced_amount,
     },
     "milestone": {
-        "paid": zero_money,  # Σ payments allocated to the milestone
+        "paid": zero_money,  # Σ payments on the contract's invoices, applied to milestones in order
     },
 }
 
 
 def _source(kind: str, name: str):
     return FULFILLMENT_SOURCES[kind][name]()
-
-
-def ordered_lines():
-    """Order lines that count as ordered: of confirmed orders."""
-    return SalesOrderLine.objects.filter(order__status=OrderStatus.CONFIRMED)
 
 
 def line_annotations(today: datetime.date) -> dict:

@@ -62,12 +62,75 @@ EDITABLE = {"wanted_on", "ordered_on", "notes", "channel"}
 
 
 def credit_check(order: SalesOrder) -> None:
-    """The credit hook of order confirmation. Today it lets every order through (returns None).
+    """The credit hook of order confirmation (F3, 信用额度). Runs inside order_confirm's
+    transaction, after the order row is locked.
 
-    Where receivables (F3) plug in the credit limit: raise DomainError("credit_limit", …) here
-    when the customer's outstanding receivables plus `order.total_amount` exceed the customer's
-    credit limit. It runs inside order_confirm's transaction, after the order row is locked."""
-    return None
+    When the customer has a credit limit and its exposure — the receivable balance in the
+    ledger (Σ debit − credit of 1122 for the customer) less its unallocated credit (2203) — plus
+    this order's total exceeds the limit, the order is refused with 409 `credit_limit` naming
+    the figures, unless someone with billing.approve_invoice (finance, director) approved an
+    override for it (billing.services.collections.credit_override_approve logs a
+    "credit_override" event on the order) and nobody edited the order since."""
+    limit = order.customer.credit_limit
+    if limit is None:
+        return
+    from decimal import Decimal
+
+    from django.contrib.contenttypes.models import ContentType
+    from django.db.models import Case, DecimalField, When
+
+    from salesdept.core.models import DocumentEvent
+    from salesdept.ledger import codes
+    from salesdept.ledger.models import JournalLine
+
+    money = DecimalField(max_digits=16, decimal_places=2)
+    sums = JournalLine.objects.filter(
+        customer_id=order.customer_id, account__code__in=[codes.RECEIVABLE, codes.CUSTOMER_ADVANCES]
+    ).aggregate(
+        receivable=Coalesce(
+            Sum(
+                Case(When(account__code=codes.RECEIVABLE, then=F("debit") - F("credit")), output_field=money)
+            ),
+            Value(0, output_field=money),
+        ),
+        credit=Coalesce(
+            Sum(
+                Case(
+                    When(account__code=codes.CUSTOMER_ADVANCES, then=F("credit") - F("debit")),
+                    output_field=money,
+                )
+            ),
+            Value(0, output_field=money),
+        ),
+    )
+    exposure = (sums["receivable"] - sums["credit"]).quantize(Decimal("0.01"))
+    if exposure + order.total_amount <= limit:
+        return
+    events = DocumentEvent.objects.filter(
+        content_type=ContentType.objects.get_for_model(SalesOrder), object_id=order.pk
+    )
+    override = events.filter(action="credit_override").order_by("-pk").values_list("pk", flat=True).first()
+    if override is not None and not events.filter(action="edit", pk__gt=override).exists():
+        return
+    raise DomainError(
+        "credit_limit",
+        _(
+            "%(customer)s would owe %(total)s (receivable %(receivable)s + this order %(order)s), "
+            "over its credit limit of %(limit)s. Ask finance to approve a credit override."
+        )
+        % {
+            "customer": order.customer.name,
+            "total": exposure + order.total_amount,
+            "receivable": exposure,
+            "order": order.total_amount,
+            "limit": limit,
+        },
+        extra={
+            "credit_limit": str(limit),
+            "receivable": str(exposure),
+            "order_total": str(order.total_amount),
+        },
+    )
 
 
 def order_for_update(*, order_id: int, user) -> SalesOrder:

@@ -15,6 +15,7 @@ from salesdept.core.errors import DomainError
 from salesdept.core.exports import Column
 from salesdept.core.listing import list_page
 
+from ..extensions import order_actions, order_documents
 from ..filters_orders import OrderFilter
 from ..forms_contracts import LineFormSet, apply_refusal, product_choices
 from ..forms_orders import OrderForm
@@ -62,6 +63,8 @@ def _detail(request, order: SalesOrder, status: int = 200):
             "order": order,
             "lines": list(order.lines.select_related("product", "contract_line", "delivery")),
             "actions": services.order_allowed_actions(order, request.user),
+            "follow_ups": order_actions(order, request.user),
+            "related": order_documents(order, request.user),
         },
         status=status,
     )

@@ -84,6 +84,7 @@ PURPOSES: dict[str, tuple[str, ...]] = {
         Purpose.SALE,
         Purpose.INTERNAL,
         Purpose.SAMPLE,
+        Purpose.GIFT,  # 随车赠品 with a shipment
         Purpose.SUPPLIER_RETURN,
         Purpose.SCRAP,
     ),
@@ -93,7 +94,7 @@ PURPOSES: dict[str, tuple[str, ...]] = {
 }
 DEFAULT_PURPOSE = {kind: purposes[0] for kind, purposes in PURPOSES.items()}
 # Issues for these purposes take only accepted stock (W6).
-ACCEPTED_ONLY = {Purpose.SALE, Purpose.INTERNAL, Purpose.SAMPLE}
+ACCEPTED_ONLY = {Purpose.SALE, Purpose.INTERNAL, Purpose.SAMPLE, Purpose.GIFT}
 INCOMING = {DocumentKind.RECEIPT, DocumentKind.RETURN}
 HEADER_FIELDS = {
     "kind",
