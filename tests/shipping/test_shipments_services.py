@@ -531,3 +531,16 @@ def test_scope_follows_the_orders_salesperson(org, wh, pump, stock, make_order, 
     services.shipment_submit(by=org.clerk, shipment_id=mine.pk)
     with pytest.raises(Http404):
         services.shipment_approve(by=org.manager2, shipment_id=mine.pk)
+
+
+def test_two_lines_of_one_product_are_not_offered_the_same_stock_twice(org, wh, pump, stock, make_order):
+    stock(pump, 4)
+    stock(pump, 2, location=wh.a2)
+    order = make_order([(pump, 3), (pump, 3)])
+    shipment = services.shipment_create(by=org.clerk, order_id=order.pk, data={"warehouse": wh.pk})
+    taken = {}
+    for line in shipment.lines.all():
+        taken[line.location_id] = taken.get(line.location_id, 0) + line.quantity
+    assert taken == {wh.a1.pk: 4, wh.a2.pk: 2}
+    services.shipment_submit(by=org.clerk, shipment_id=shipment.pk)  # all of it can be reserved
+    assert refresh(shipment).status == "submitted"

@@ -66,7 +66,7 @@ def seed_order_to_cash(rng: random.Random) -> dict:
         ]
         warehouse = Warehouse.objects.order_by("pk").first()
         location = (
-            Location.objects.filter(warehouse=warehouse, kind=Location.Kind.BIN, is_active=True)
+            Location.objects.filter(warehouse=warehouse, kind=Location.Kind.STORAGE, is_active=True)
             .order_by("pk")
             .first()
         )

@@ -30,7 +30,7 @@ from salesdept.catalog.models import Product
 from salesdept.core.errors import DomainError
 from salesdept.crm.models import Customer
 from salesdept.ledger.services import period_close
-from salesdept.sales.models import OrderStatus, SalesOrder
+from salesdept.sales.models import Contract, ContractStatus, OrderStatus, SalesOrder
 from salesdept.sales.services import orders
 from salesdept.shipping.models import Shipment, ShippingMethod
 from salesdept.shipping.services import returns, shipments
@@ -100,13 +100,12 @@ class _World:
 
     def stock_up(self, order: SalesOrder, day: datetime.date) -> None:
         """Receive what the order needs and is not free in Shanghai (as the keeper, the day before)."""
-        lines = []
+        lines, taken = [], {}
         for line in order.lines.select_related("product"):
             product = line.product
-            free = sum(
-                q for _l, _lot, q in shipments.suggest_sources(self.warehouse.pk, product, line.quantity)
-            )
-            missing = line.quantity - line.shipped_quantity - free
+            wanted = line.quantity - line.shipped_quantity
+            sources = shipments.suggest_sources(self.warehouse.pk, product, wanted, taken)
+            missing = wanted - sum(q for _l, _lot, q in sources)
             if missing <= 0:
                 continue
             cost = str((line.unit_price * Decimal("0.6")).quantize(Decimal("0.01")))
@@ -186,7 +185,34 @@ class _World:
                 pass  # beyond the seller's price authority: left as a draft
             day += datetime.timedelta(days=self.rng.randint(3, 7))
 
+    def contract_orders(self) -> None:
+        """Signed contracts of goods that nobody ordered against yet get their order: every
+        planned delivery, ordered by the contract's salesperson after signing."""
+        signed = (
+            Contract.objects.filter(status=ContractStatus.SIGNED, orders__isnull=True)
+            .exclude(lines__product__kind__in=[Product.Kind.SERVICE, Product.Kind.UNIT])
+            .select_related("owner")
+            .order_by("signed_on", "pk")
+            .distinct()
+        )
+        for contract in signed:
+            deliveries = list(contract.deliveries.values_list("pk", flat=True))
+            if not deliveries:
+                continue
+            day = min(
+                self.today,
+                (contract.signed_on or self.today) + datetime.timedelta(days=self.rng.randint(1, 10)),
+            )
+            try:
+                order = orders.order_create_from_contract(
+                    by=contract.owner, contract_id=contract.pk, delivery_ids=deliveries, ordered_on=day
+                )
+                orders.order_confirm(by=contract.owner, order_id=order.pk)
+            except DomainError:
+                continue
+
     def replay(self) -> None:
+        self.contract_orders()
         self.more_orders()
         confirmed = self.orders()
         # the latest orders stay open, two of them from contracts (the tour ships one of those)

@@ -81,10 +81,15 @@ def open_quantities(order_id: int, *, exclude_shipment: int | None = None) -> di
     }
 
 
-def suggest_sources(warehouse_id: int, product: Product, quantity: Decimal) -> list[tuple[int, str, Decimal]]:
+def suggest_sources(
+    warehouse_id: int, product: Product, quantity: Decimal, taken: dict | None = None
+) -> list[tuple[int, str, Decimal]]:
     """Where `quantity` of `product` can come from in the warehouse: (location id, lot, quantity)
     from accepted stock not reserved, the fullest location first (serials: one row per piece).
-    May add up to less than `quantity` when there is not enough."""
+    May add up to less than `quantity` when there is not enough. `taken` — {(product, location,
+    lot): quantity} of what earlier lines of the same shipment were given — is not offered
+    again, and is updated with what this call gives."""
+    taken = {} if taken is None else taken
     lots = (
         StockLot.objects.filter(
             product=product,
@@ -102,14 +107,14 @@ def suggest_sources(warehouse_id: int, product: Product, quantity: Decimal) -> l
     for location_id, lot, free in lots:
         if left <= 0:
             break
-        free = Decimal(str(free)).quantize(MILLI)  # SQLite subtracts decimals as floats
-        if product.kind in ONE_PER_SERIAL:
-            out.append((location_id, lot, Decimal("1")))
-            left -= 1
-        else:
-            take = min(free, left)
-            out.append((location_id, lot, take))
-            left -= take
+        key = (product.pk, location_id, lot)
+        free = Decimal(str(free)).quantize(MILLI) - taken.get(key, ZERO)  # SQLite: floats
+        if free <= 0:
+            continue
+        take = Decimal("1") if product.kind in ONE_PER_SERIAL else min(free, left)
+        out.append((location_id, lot, take))
+        taken[key] = taken.get(key, ZERO) + take
+        left -= take
     return out
 
 
@@ -154,12 +159,13 @@ def _header(shipment: Shipment, order: SalesOrder, data: dict, errors: Errors, *
 
 def _default_rows(shipment: Shipment, order_lines: dict, open_: dict) -> list[dict]:
     """Every open order line for what is still open, from where the stock is free."""
-    rows = []
+    rows, given = [], {}
     for line in sorted(order_lines.values(), key=lambda x: (x.position, x.pk)):
         left = open_.get(line.pk, ZERO)
         if left <= 0 or line.product.kind == Product.Kind.SERVICE:
             continue
-        sources = suggest_sources(shipment.warehouse_id, line.product, left) if shipment.warehouse_id else []
+        wh = shipment.warehouse_id
+        sources = suggest_sources(wh, line.product, left, given) if wh else []
         for location_id, lot, quantity in sources:
             rows.append({"order_line": line.pk, "quantity": quantity, "location": location_id, "lot": lot})
         taken = sum((q for _l, _t, q in sources), ZERO)

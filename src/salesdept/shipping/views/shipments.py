@@ -232,11 +232,12 @@ def _default_warehouse(request, rows: list[dict]):
 
 
 def _suggested_rows(warehouse, rows: list[dict]) -> list[dict]:
-    initial = []
+    initial, taken = [], {}
     for r in rows:
         if r["open"] <= 0 or r["product_kind"] == "service":
             continue
-        sources = services.suggest_sources(warehouse.pk, r["line"].product, r["open"]) if warehouse else []
+        product = r["line"].product
+        sources = services.suggest_sources(warehouse.pk, product, r["open"], taken) if warehouse else []
         for location_id, lot, quantity in sources:
             initial.append(
                 {
