@@ -205,8 +205,12 @@ def test_an_abandoned_claim_stops_blocking_its_key(org):
 
 
 def test_purge_forgets_old_keys_only(org, settings):
-    IdempotencyRecord.objects.create(user=org.admin, key="old", fingerprint="0" * 64, status_code=201)
-    IdempotencyRecord.objects.create(user=org.admin, key="new", fingerprint="0" * 64, status_code=201)
+    IdempotencyRecord.objects.create(
+        user=org.admin, key="old", fingerprint="0" * 64, status_code=201, response_body="{}"
+    )
+    IdempotencyRecord.objects.create(
+        user=org.admin, key="new", fingerprint="0" * 64, status_code=201, response_body="{}"
+    )
     old = timezone.now() - timedelta(hours=settings.SALESDEPT["IDEMPOTENCY_TTL_HOURS"] + 1)
     IdempotencyRecord.objects.filter(key="old").update(created_at=old)
     assert idempotency_purge() == 1
