@@ -10,6 +10,7 @@ people ordering the last units at once queue on it and exactly one of them wins.
 
 import datetime
 
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import F, Q, Sum, Value
 from django.db.models.functions import Coalesce
@@ -28,8 +29,10 @@ from salesdept.catalog.pricing import (
 from salesdept.core import workflow
 from salesdept.core.errors import DomainError, ValidationFailed, refusal
 from salesdept.core.events import log
+from salesdept.core.models import DocumentEvent
 from salesdept.core.numbering import next_number
 from salesdept.core.permissions import require
+from salesdept.ledger.selectors.balances import customer_receivable
 
 from ..lines import copy_line, line_amount
 from ..models import (
@@ -66,44 +69,15 @@ def credit_check(order: SalesOrder) -> None:
     transaction, after the order row is locked.
 
     When the customer has a credit limit and its exposure — the receivable balance in the
-    ledger (Σ debit − credit of 1122 for the customer) less its unallocated credit (2203) — plus
-    this order's total exceeds the limit, the order is refused with 409 `credit_limit` naming
-    the figures, unless someone with billing.approve_invoice (finance, director) approved an
-    override for it (billing.services.collections.credit_override_approve logs a
+    ledger (1122) less its unallocated credit (2203): `ledger.selectors.balances.customer_receivable`
+    — plus this order's total exceeds the limit, the order is refused with 409 `credit_limit`
+    naming the figures, unless someone with billing.override_credit_limit (finance, director)
+    approved an override for it (billing.services.collections.credit_override_approve logs a
     "credit_override" event on the order) and nobody edited the order since."""
     limit = order.customer.credit_limit
     if limit is None:
         return
-    from decimal import Decimal
-
-    from django.contrib.contenttypes.models import ContentType
-    from django.db.models import Case, DecimalField, When
-
-    from salesdept.core.models import DocumentEvent
-    from salesdept.ledger import codes
-    from salesdept.ledger.models import JournalLine
-
-    money = DecimalField(max_digits=16, decimal_places=2)
-    sums = JournalLine.objects.filter(
-        customer_id=order.customer_id, account__code__in=[codes.RECEIVABLE, codes.CUSTOMER_ADVANCES]
-    ).aggregate(
-        receivable=Coalesce(
-            Sum(
-                Case(When(account__code=codes.RECEIVABLE, then=F("debit") - F("credit")), output_field=money)
-            ),
-            Value(0, output_field=money),
-        ),
-        credit=Coalesce(
-            Sum(
-                Case(
-                    When(account__code=codes.CUSTOMER_ADVANCES, then=F("credit") - F("debit")),
-                    output_field=money,
-                )
-            ),
-            Value(0, output_field=money),
-        ),
-    )
-    exposure = (sums["receivable"] - sums["credit"]).quantize(Decimal("0.01"))
+    exposure = customer_receivable(order.customer_id)
     if exposure + order.total_amount <= limit:
         return
     events = DocumentEvent.objects.filter(
