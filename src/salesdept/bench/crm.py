@@ -354,6 +354,7 @@ def _insert(model, fields: list[str], rows: list[tuple], constants: dict) -> Non
     (dates and datetimes as the backend stores them), each distinct value once."""
     from django.db import connection
 
+    constants = {**_defaults_left_out(model, [*fields, *constants]), **constants}
     names = [*fields, *constants]
     columns = [model._meta.get_field(name).column for name in names]
     table = connection.ops.quote_name(model._meta.db_table)
@@ -382,6 +383,18 @@ def _insert(model, fields: list[str], rows: list[tuple], constants: dict) -> Non
             rows = [row + const for row in rows]
         placeholders = ", ".join(["%s"] * len(names))
         cursor.executemany(f"INSERT INTO {table} ({quoted}) VALUES ({placeholders})", rows)
+
+
+def _defaults_left_out(model, given: list[str]) -> dict:
+    """The model's own default for every stored field the caller did not name, so a field added
+    later with a default (a counter, a flag) does not break a seeder that never heard of it."""
+    named = {model._meta.get_field(name).attname for name in given}
+    left = {}
+    for field in model._meta.concrete_fields:
+        if field.primary_key or field.attname in named or not field.has_default():
+            continue
+        left[field.attname] = field.get_default()
+    return left
 
 
 def _cached(adapt):
