@@ -12,7 +12,6 @@ random amounts. After every step:
 
 Deterministic for CI: derandomized, no example database, nothing printed unless it fails."""
 
-import os
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -22,7 +21,6 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404
-from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     Bundle,
@@ -43,6 +41,7 @@ from salesdept.core.models import DocumentEvent
 from tests.conftest import EXAMPLE_GRANTS
 from tests.exampleapp import services
 from tests.exampleapp.models import Voucher
+from tests.stateful import stateful_settings
 
 # Every threshold from both sides; three-step routes weighted up, as they are the hardest to finish.
 AMOUNTS = ["0.01", "9999.99", "10000", "50000", "99999.99", "100000", "100000", "250000", "250000"]
@@ -60,18 +59,7 @@ MUST_SEE = [
     *("own_document", "already_approved", "edited_after_submission", "not_your_step", "reason_required"),
     *("invalid_transition", "stale_version", "voucher_reject done"),
 ]
-SETTINGS = settings(
-    max_examples=50,
-    # A failure is reported at once, unshrunk (shrinking these runs takes minutes); set
-    # HYPOTHESIS_SHRINK=1 to get the shortest failing sequence.
-    phases=[Phase.explicit, Phase.generate, *([Phase.shrink] if os.environ.get("HYPOTHESIS_SHRINK") else [])],
-    stateful_step_count=30,
-    derandomize=True,
-    database=None,
-    deadline=None,
-    print_blob=False,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
-)
+SETTINGS = stateful_settings(max_examples=50, steps=30)
 
 
 @dataclass

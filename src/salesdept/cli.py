@@ -336,7 +336,13 @@ def cmd_bench(args) -> int:
     from salesdept.bench.run import run
 
     only = {name.strip() for name in (args.only or "").split(",") if name.strip()} or None
-    return run(quick=args.quick, database_url=args.database_url, only=only, skip_sqlite=args.skip_sqlite)
+    return run(
+        quick=args.quick,
+        database_url=args.database_url,
+        only=only,
+        skip_sqlite=args.skip_sqlite,
+        requests=args.requests,
+    )
 
 
 def _default_workers() -> int:
@@ -434,6 +440,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--only", help="comma-separated workload names to measure (default: all)")
     p.add_argument(
         "--skip-sqlite", action="store_true", help="bench PostgreSQL only (needs a PostgreSQL URL)"
+    )
+    p.add_argument(
+        "--requests",
+        type=int,
+        help="requests per workload (default 500, 50 with --quick): a few suffice for slow reports",
     )
     p.set_defaults(func=cmd_bench)
     return parser

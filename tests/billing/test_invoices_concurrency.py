@@ -2,41 +2,15 @@
 own connection: the order row lock queues them, exactly one is issued and the other is refused
 (over_invoicing) with nothing of it written."""
 
-import threading
 import time
 from decimal import Decimal
 
 import pytest
-from django.db import connections
 
 from salesdept.billing.models import Invoice
 from salesdept.billing.selectors import invoices as selectors
 from salesdept.billing.services import invoices as services
-from salesdept.core.errors import DomainError
-
-
-def at_once(calls) -> list[str]:
-    barrier = threading.Barrier(len(calls))
-    outcome: dict[int, str] = {}
-
-    def work(i, call) -> None:
-        try:
-            barrier.wait(timeout=30)
-            call()
-            outcome[i] = "ok"
-        except DomainError as exc:
-            outcome[i] = exc.code
-        except Exception as exc:  # surfaced by the assertion
-            outcome[i] = repr(exc)
-        finally:
-            connections.close_all()
-
-    workers = [threading.Thread(target=work, args=(i, c)) for i, c in enumerate(calls)]
-    for w in workers:
-        w.start()
-    for w in workers:
-        w.join(timeout=90)
-    return sorted(outcome.values())
+from tests.concurrency import at_once
 
 
 @pytest.fixture

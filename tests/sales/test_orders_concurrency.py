@@ -3,43 +3,16 @@ line at the same moment, each on its own database connection. Exactly one wins; 
 refused with over_contract. PostgreSQL serialises them on the contract's row lock, SQLite on its
 IMMEDIATE write transactions."""
 
-import threading
 import time
 from decimal import Decimal
 from functools import partial
 
 import pytest
-from django.db import connections
 
-from salesdept.core.errors import DomainError
 from salesdept.sales.invariants import ordered_within_contract
 from salesdept.sales.models import SalesOrder
 from salesdept.sales.services import orders as services
-
-
-def at_once(calls) -> list[str]:
-    """Run each zero-argument call in its own thread, released together; "ok" or the refusal code."""
-    barrier = threading.Barrier(len(calls))
-    outcome: dict[int, str] = {}
-
-    def work(i, call) -> None:
-        try:
-            barrier.wait(timeout=30)
-            call()
-            outcome[i] = "ok"
-        except DomainError as exc:
-            outcome[i] = exc.code
-        except Exception as exc:  # surfaced by the assertion
-            outcome[i] = repr(exc)
-        finally:
-            connections.close_all()
-
-    workers = [threading.Thread(target=work, args=(i, c)) for i, c in enumerate(calls)]
-    for w in workers:
-        w.start()
-    for w in workers:
-        w.join(timeout=60)
-    return sorted(outcome.values())
+from tests.concurrency import at_once
 
 
 @pytest.fixture

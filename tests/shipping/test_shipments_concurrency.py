@@ -3,16 +3,14 @@ a barrier): two shipments of two orders submitted at once for the last unit — 
 of the reservation lets exactly one through; two approvers approving the same shipment at once —
 the shipment row lock lets exactly one ship it (one stock issue, the shipped quantity moved once)."""
 
-import threading
 import time
 from functools import partial
 
 import pytest
-from django.db import connections
 
-from salesdept.core.errors import DomainError
 from salesdept.shipping.services import shipments as services
 from salesdept.warehouse.models import Stock, StockDocument, StockReservation
+from tests.concurrency import at_once
 from tests.warehouse.conftest import new_product, new_warehouse, post_receipt
 
 from .conftest import order_lines, refresh, row
@@ -20,32 +18,6 @@ from .conftest import order_lines, refresh, row
 pytestmark = pytest.mark.postgres_only(
     reason="row locks of select_for_update: SQLite serialises whole transactions"
 )
-
-
-def at_once(calls) -> list[str]:
-    """Run each call in its own thread (its own connection), released together; "ok" or the
-    refusal code, sorted."""
-    barrier = threading.Barrier(len(calls))
-    outcome: dict[int, str] = {}
-
-    def work(i, call) -> None:
-        try:
-            barrier.wait(timeout=30)
-            call()
-            outcome[i] = "ok"
-        except DomainError as exc:
-            outcome[i] = exc.code
-        except Exception as exc:  # surfaced by the assertion
-            outcome[i] = repr(exc)
-        finally:
-            connections.close_all()
-
-    workers = [threading.Thread(target=work, args=(i, c)) for i, c in enumerate(calls)]
-    for w in workers:
-        w.start()
-    for w in workers:
-        w.join(timeout=90)
-    return sorted(outcome.values())
 
 
 @pytest.fixture

@@ -21,34 +21,9 @@ from salesdept.core.errors import DomainError
 from salesdept.warehouse import ledger
 from salesdept.warehouse.models import Stock, StockDocument, StockMove
 from salesdept.warehouse.services import documents as docs
+from tests.concurrency import at_once
 
 from .conftest import line_data, new_product, new_warehouse, post_receipt
-
-
-def at_once(calls) -> list[str]:
-    """Run each zero-argument call in its own thread (its own connection), released together;
-    "ok" or the refusal code, sorted."""
-    barrier = threading.Barrier(len(calls))
-    outcome: dict[int, str] = {}
-
-    def work(i, call) -> None:
-        try:
-            barrier.wait(timeout=30)
-            call()
-            outcome[i] = "ok"
-        except DomainError as exc:
-            outcome[i] = exc.code
-        except Exception as exc:  # surfaced by the assertion
-            outcome[i] = repr(exc)
-        finally:
-            connections.close_all()
-
-    workers = [threading.Thread(target=work, args=(i, c)) for i, c in enumerate(calls)]
-    for w in workers:
-        w.start()
-    for w in workers:
-        w.join(timeout=90)
-    return sorted(outcome.values())
 
 
 @pytest.fixture

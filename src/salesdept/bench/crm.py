@@ -386,14 +386,22 @@ def _insert(model, fields: list[str], rows: list[tuple], constants: dict) -> Non
 
 
 def _defaults_left_out(model, given: list[str]) -> dict:
-    """The model's own default for every stored field the caller did not name, so a field added
-    later with a default (a counter, a flag) does not break a seeder that never heard of it."""
+    """What Django would store for every field the caller did not name: its default, "" for a
+    text field that is not null, now for auto_now(_add) — so a field added later (a counter, a
+    flag, a note) does not break a seeder that never heard of it."""
+    from django.utils import timezone
+
     named = {model._meta.get_field(name).attname for name in given}
     left = {}
     for field in model._meta.concrete_fields:
-        if field.primary_key or field.attname in named or not field.has_default():
+        if field.primary_key or field.attname in named:
             continue
-        left[field.attname] = field.get_default()
+        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            left[field.attname] = (
+                timezone.now() if field.get_internal_type() == "DateTimeField" else timezone.localdate()
+            )
+        elif field.has_default() or (field.empty_strings_allowed and not field.null):
+            left[field.attname] = field.get_default()
     return left
 
 

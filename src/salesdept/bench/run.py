@@ -253,8 +253,9 @@ def run(
     database_url: str | None = None,
     only: set[str] | None = None,
     skip_sqlite: bool = False,
+    requests: int | None = None,
 ) -> int:
-    n = QUICK_REQUESTS if quick else FULL_REQUESTS
+    n = requests or (QUICK_REQUESTS if quick else FULL_REQUESTS)
     output: dict = {"machine": machine(), "requests_per_workload": n}
     root = Path(tempfile.mkdtemp(prefix="salesdept-bench-"))
     failed = False

@@ -10,7 +10,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from . import crm, order_to_cash, sales, warehouse
+from . import crm, order_to_cash, receivables, sales, warehouse
 from .http import Client
 
 BENCH_USERS = 10_000
@@ -78,6 +78,7 @@ SEEDERS: list[Callable[[random.Random], dict]] = [
     sales.seed_sales,
     warehouse.seed_warehouse,
     order_to_cash.seed_order_to_cash,
+    receivables.seed_receivables,
 ]
 
 
@@ -155,8 +156,17 @@ WORKLOADS: list[Workload] = [
         Workload(name, description, measure)
         for name, description, measure in order_to_cash.ORDER_TO_CASH_WORKLOADS
     ),
+    # F3 aging over every open invoice (bench/receivables.py)
+    *(
+        Workload(name, description, measure)
+        for name, description, measure in receivables.RECEIVABLES_WORKLOADS
+    ),
 ]
 
 # Timed in-process (bench/inprocess.py, Django set up) after the HTTP workloads: (name,
 # description, measure(params, n) → (seconds, errors)).
-SERVICE_WORKLOADS = [*warehouse.SERVICE_WORKLOADS, *order_to_cash.SERVICE_WORKLOADS]
+SERVICE_WORKLOADS = [
+    *warehouse.SERVICE_WORKLOADS,
+    *order_to_cash.SERVICE_WORKLOADS,
+    *receivables.SERVICE_WORKLOADS,
+]

@@ -10,8 +10,8 @@ from django.utils.translation import gettext_lazy as _
 class Sequence(models.Model):
     """The last number handed out for one document type in one year (I8).
 
-    The row is created once (INSERT … ON CONFLICT DO NOTHING) and then locked, so two
-    concurrent creations queue on it; the number is taken inside the document's own
+    The row is created or raised by one statement (INSERT … ON CONFLICT DO UPDATE), which locks
+    it, so two concurrent creations queue on it; the number is taken inside the document's own
     transaction, so a rollback gives the number back and the series stays gap-free."""
 
     key = models.CharField(_("document type"), max_length=20)

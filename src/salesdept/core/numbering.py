@@ -23,11 +23,19 @@ def next_number(prefix: str, *, year: int | None = None) -> str:
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("next_number() must run inside the transaction that saves the document.")
     year = year or timezone.localdate().year
-    # Make sure the row exists without racing (INSERT … ON CONFLICT DO NOTHING waits for a
-    # concurrent insert of the same row), then lock it: a lock on a row that may not exist yet
-    # protects nothing.
-    Sequence.objects.bulk_create([Sequence(key=prefix, year=year)], ignore_conflicts=True)
-    seq = Sequence.objects.select_for_update().get(key=prefix, year=year)
-    seq.last += 1
-    seq.save(update_fields=["last"])
-    return format_number(prefix, year, seq.last)
+    # One statement takes the number: the row is created at 1 or its `last` raised by one, and
+    # that row stays locked (PostgreSQL) or the database write-locked (SQLite) until the
+    # transaction ends, so concurrent creations queue and each reads its own number.
+    # (INSERT … ON CONFLICT … RETURNING: PostgreSQL 9.5+, SQLite 3.35+.)
+    connection = transaction.get_connection()
+    q = connection.ops.quote_name
+    table = q(Sequence._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({q('key')}, {q('year')}, {q('last')}) VALUES (%s, %s, 1) "
+            f"ON CONFLICT ({q('key')}, {q('year')}) DO UPDATE SET {q('last')} = {table}.{q('last')} + 1 "
+            f"RETURNING {q('last')}",
+            [prefix, year],
+        )
+        (last,) = cursor.fetchone()
+    return format_number(prefix, year, last)

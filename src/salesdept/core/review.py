@@ -29,18 +29,33 @@ def _events(doc):
     )
 
 
+def _review_log(doc) -> tuple[list[int], set[int]]:
+    """(approvals, editors_after_submission) from one read of the document's review events."""
+    rows = (
+        _events(doc)
+        .filter(action__in=("submit", "edit", "approve_step"))
+        .order_by("pk")
+        .values_list("action", "round", "actor_id")
+    )
+    done, editors, submitted = [], set(), False
+    for action, round_, actor in rows:
+        if action == "approve_step" and round_ == doc.review_round:
+            done.append(actor)
+        elif action == "submit":
+            submitted = True
+        elif action == "edit" and submitted:
+            editors.add(actor)
+    return done, editors
+
+
 def approvals(doc) -> list[int]:
     """User ids who approved a step in the current round, in step order."""
-    qs = _events(doc).filter(action="approve_step", round=doc.review_round).order_by("pk")
-    return list(qs.values_list("actor_id", flat=True))
+    return _review_log(doc)[0]
 
 
 def editors_after_submission(doc) -> set[int]:
     """Everyone who edited `doc` after its first submission (in any later round)."""
-    first_submit = _events(doc).filter(action="submit").order_by("pk").values_list("pk", flat=True).first()
-    if first_submit is None:
-        return set()
-    return set(_events(doc).filter(action="edit", pk__gt=first_submit).values_list("actor_id", flat=True))
+    return _review_log(doc)[1]
 
 
 def next_permission(doc, done: list[int] | None = None) -> str | None:
@@ -67,28 +82,34 @@ def has_review_permission(user, perm: str) -> bool:
 
 def refusal(doc, user) -> str | None:
     """Why `user` may not take the next review step on `doc` (approve or reject), or None."""
+    return _refusal(doc, user)[0]
+
+
+def _refusal(doc, user) -> tuple[str | None, list[int]]:
+    """(refusal code or None, the approvals of the current round)."""
     if doc.status != Status.SUBMITTED:
-        return "not_submitted"
+        return "not_submitted", []
     if user.pk == doc.prepared_by_id:
-        return "own_document"
-    done = approvals(doc)
+        return "own_document", []
+    done, editors = _review_log(doc)
     if user.pk in done:
-        return "already_approved"
-    if user.pk in editors_after_submission(doc):
-        return "edited_after_submission"
+        return "already_approved", done
+    if user.pk in editors:
+        return "edited_after_submission", done
     perm = next_permission(doc, done)
     if perm is None or not has_review_permission(user, perm):
-        return "not_your_step"
-    return None
+        return "not_your_step", done
+    return None, done
 
 
 def approve_step(doc, *, by, note: str = "") -> bool:
     """Record one approval of the submitted `doc` (locked by the caller); True when it was the
     last step of the route. Re-checks every rule, so a direct call is as safe as
     workflow.apply(doc, "approve"). Logs `approve_step` with the step index. Raises DomainError."""
-    if code := refusal(doc, by):
+    code, done = _refusal(doc, by)
+    if code:
         raise errors.refusal(code, status=http_status(code))
-    step = len(approvals(doc))
+    step = len(done)
     log(doc, "approve_step", by=by, note=note, step=step)
     return step + 1 == len(doc.review_route())
 

@@ -16,11 +16,12 @@ Locks, always in this order: the invoice (or credit note) row, the sales order r
 corrected invoice (credit notes), then the ledger."""
 
 import datetime
+from collections import defaultdict
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Case, F, Value, When
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -469,7 +470,7 @@ def invoice_approve(*, by, invoice_id: int, invoice_no: str | None = None, note:
     invoice is owed (never below what is paid) and the invoiced quantity of its quantity lines.
     A closed month refuses the whole approval (409 period_closed)."""
     invoice = invoice_for_update(invoice_id=invoice_id, user=by)
-    if "approve" not in workflow.allowed_actions(invoice, by):
+    if workflow.refusal_for(invoice, "approve", by):
         workflow.apply(invoice, "approve", by=by, note=note)  # raises the reason it is refused
     number = _invoice_no(
         invoice.invoice_no if invoice_no in (None, "") else invoice_no, exclude_pk=invoice.pk
@@ -479,7 +480,7 @@ def invoice_approve(*, by, invoice_id: int, invoice_no: str | None = None, note:
             {"invoice_no": _("Enter the invoice number (发票号码) to issue the invoice.")},
             message=_("The invoice number (发票号码) is required to issue the invoice."),
         )
-    lock_order(invoice.order_id)  # nobody moves its lines meanwhile
+    invoice.order = lock_order(invoice.order_id)  # nobody moves its lines meanwhile (the check reads it)
     original = None
     if invoice.kind == InvoiceKind.CREDIT_NOTE:
         original = Invoice.objects.select_for_update(of=("self",)).get(pk=invoice.corrects_id)
@@ -498,11 +499,19 @@ def invoice_approve(*, by, invoice_id: int, invoice_no: str | None = None, note:
         raise duplicate_no(number) from None
     lines = list(invoice.lines.all())
     sign = -1 if original is not None else 1
+    moved: dict[int, Decimal] = defaultdict(Decimal)
     for line in lines:
         if line.quantity:
-            SalesOrderLine.objects.filter(pk=line.order_line_id).update(
-                invoiced_quantity=F("invoiced_quantity") + sign * line.quantity
+            moved[line.order_line_id] += sign * line.quantity
+    if moved:  # one UPDATE for every line
+        SalesOrderLine.objects.filter(pk__in=list(moved)).update(
+            invoiced_quantity=F("invoiced_quantity")
+            + Case(
+                *(When(pk=pk, then=Value(quantity)) for pk, quantity in moved.items()),
+                default=Value(Decimal("0")),
+                output_field=SalesOrderLine._meta.get_field("invoiced_quantity"),
             )
+        )
     if original is not None:
         if invoice.total_amount > original.outstanding:  # paid already: the excess back to credit
             release_paid(original, invoice.total_amount - original.outstanding, by=by, on=invoice.invoiced_on)

@@ -24,6 +24,7 @@ __all__ = [
     "product_get",
     "product_list",
     "product_prices",
+    "region_chain",
 ]
 
 PRODUCT_SORTS = {
@@ -155,10 +156,13 @@ def product_prices(product: Product) -> QuerySet:
     )
 
 
-def _region_chain(region) -> list[int]:
-    """The region and the regions above it (a list for 华南 also prices 广东's customers)."""
+def region_chain(region) -> list[int]:
+    """The region and the regions above it (a list for 华南 also prices 广东's customers). A
+    caller pricing many lines for one customer reads it once and passes it to price_for."""
     if region is None:
         return []
+    if isinstance(region, list | tuple):
+        return list(region)
     region_id = region.pk if isinstance(region, Region) else int(region)
     parents = dict(Region.objects.values_list("pk", "parent_id"))
     chain = []
@@ -173,9 +177,10 @@ def price_for(product: Product, *, channel: str = "", region=None, on: datetime.
     list valid on `on` (default today). A list matching both channel and region beats one
     matching the region only, which beats one matching the channel only, which beats a general
     list (neither set); among equals the newest (latest valid_from) wins. A list's region
-    matches the given region or any region above it. No matching list → product.list_price."""
+    matches the given region or any region above it (`region` may be region_chain()'s answer).
+    No matching list → product.list_price."""
     on = on or timezone.localdate()
-    chain = _region_chain(region)
+    chain = region_chain(region)
     items = _valid_on(
         PriceListItem.objects.filter(product=product, price_list__is_active=True).select_related(
             "price_list"

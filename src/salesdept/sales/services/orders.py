@@ -8,6 +8,7 @@ line's quantity with the sum of its non-cancelled order lines (drafts included),
 409 `over_contract` naming the line. The contract row always exists, so on PostgreSQL two
 people ordering the last units at once queue on it and exactly one of them wins."""
 
+import copy
 import datetime
 
 from django.contrib.contenttypes.models import ContentType
@@ -26,7 +27,9 @@ from salesdept.catalog.pricing import (
     judge_lines,
     record_price_signals,
 )
+from salesdept.catalog.selectors.products import region_chain
 from salesdept.core import workflow
+from salesdept.core.audit import save_changed
 from salesdept.core.errors import DomainError, ValidationFailed, refusal
 from salesdept.core.events import log
 from salesdept.core.models import DocumentEvent
@@ -221,6 +224,7 @@ def _product_lines(order: SalesOrder, rows: list) -> None:
     if not isinstance(rows, list | tuple) or not rows:
         raise ValidationFailed({"lines": _("An order needs at least one line.")})
     current = {line.pk: line for line in order.lines.all()}
+    chain = region_chain(order.customer.region_id)  # read once for every line's price
     built = []
     for index, row in enumerate(rows, start=1):
         existing = None
@@ -232,7 +236,7 @@ def _product_lines(order: SalesOrder, rows: list) -> None:
                 row,
                 index=index,
                 channel=order.channel,
-                region=order.customer.region,
+                region=chain,
                 existing=existing,
             )
         )
@@ -243,8 +247,9 @@ def _product_lines(order: SalesOrder, rows: list) -> None:
 
 
 def _total(order: SalesOrder) -> None:
+    before = copy.copy(order)  # the audit entry's "before", without auditlog reading the row again
     order.total_amount = order.lines.aggregate(t=Sum("amount"))["t"] or 0
-    order.save(update_fields=["total_amount", "updated_at"])
+    save_changed(order, before, ["total_amount", "updated_at"])
 
 
 def _new_order(*, by, customer, owner, channel, ordered_on, wanted_on, notes, contract=None) -> SalesOrder:
@@ -453,10 +458,8 @@ def _confirm(*, by, order_id: int, version: int | None, note: str) -> SalesOrder
     credit_check(order)
     if contract is not None:
         _refuse_over_contract(contract.pk)
-    workflow.apply(order, "confirm", by=by, note=note)
-    order.confirmed_at = timezone.now()
-    order.version += 1
-    order.save(update_fields=["confirmed_at", "version", "updated_at"])
+    confirmed = {"confirmed_at": timezone.now(), "version": order.version + 1}
+    workflow.apply(order, "confirm", by=by, note=note, also=confirmed)  # one UPDATE, one audit entry
     if issues:
         record_price_signals(order, issues, by=by)
     return order

@@ -21,6 +21,7 @@ the shipment row: a fixed order) and compares each order line's open quantity �
 − what other live (draft or submitted) shipments hold — with what this shipment wants (409
 over_shipping naming the line)."""
 
+import copy
 import datetime
 from collections import defaultdict
 from decimal import Decimal
@@ -33,6 +34,7 @@ from django.utils.translation import gettext_lazy as _
 
 from salesdept.accounts.scope import visible
 from salesdept.core import workflow
+from salesdept.core.audit import save_changed
 from salesdept.core.errors import DomainError, ValidationFailed
 from salesdept.core.events import log
 from salesdept.core.permissions import require
@@ -73,9 +75,11 @@ def shipment_for_update(*, shipment_id: int, user) -> Shipment:
     )
 
 
-def _lock_order(order_id: int) -> SalesOrder:
-    """The sales order row, locked: every change of its lines' shipped quantity queues here."""
-    return SalesOrder.objects.select_for_update(of=("self",)).select_related("customer").get(pk=order_id)
+def _lock_order(order_id: int, *, visible_to=None) -> SalesOrder:
+    """The sales order row, locked: every change of its lines' shipped quantity queues here.
+    With `visible_to`, an order that user may not see is a 404."""
+    orders = SalesOrder.objects if visible_to is None else visible(SalesOrder.objects, visible_to)
+    return get_object_or_404(orders.select_for_update(of=("self",)).select_related("customer"), pk=order_id)
 
 
 def shipment_allowed_actions(shipment: Shipment, user) -> list[str]:
@@ -101,8 +105,7 @@ def shipment_create(*, by, order_id: int, data: dict | None = None) -> Shipment:
     """A draft shipment of the confirmed order `order_id` (visible to `by`); see the module
     docstring for the fields of `data`."""
     require(by, "shipping.add_shipment")
-    get_object_or_404(visible(SalesOrder.objects, by), pk=order_id)  # 404 for an order not seen
-    order = _lock_order(order_id)
+    order = _lock_order(order_id, visible_to=by)  # 404 for an order not seen
     _confirmed_order(order)
     shipment = Shipment(order=order, customer=order.customer, prepared_by=by)
     write(shipment, order, data if data is not None else {}, creating=True)
@@ -183,9 +186,8 @@ def _ship(shipment: Shipment, order: SalesOrder, *, by, today: datetime.date) ->
     for line in lines:
         if line.order_line_id:
             wanted[line.order_line_id] += line.quantity
-    shipped = dict(order.lines.values_list("pk", "quantity"))
-    current = dict(order.lines.values_list("pk", "shipped_quantity"))
-    refuse_over_shipping(lines, {pk: shipped[pk] - current[pk] for pk in shipped})
+    open_now = order.lines.values_list("pk", "quantity", "shipped_quantity")
+    refuse_over_shipping(lines, {pk: ordered - shipped for pk, ordered, shipped in open_now})
     release(shipment)  # what it held, it now takes
     first = None
     for purpose, group in (
@@ -200,9 +202,10 @@ def _ship(shipment: Shipment, order: SalesOrder, *, by, today: datetime.date) ->
         for index, line in enumerate(group, start=1):
             line.cost = values.get(index, ZERO)
         ShipmentLine.objects.bulk_update(group, ["cost"])
+    before = copy.copy(shipment)  # as read under the lock: the audit entry's "before"
     shipment.stock_document = first
     shipment.version += 1
-    shipment.save(update_fields=["stock_document", "version", "updated_at"])
+    save_changed(shipment, before, ["stock_document", "version", "updated_at"])
     SalesOrderLine.objects.filter(pk__in=list(wanted)).update(
         shipped_quantity=F("shipped_quantity")
         + Case(

@@ -1,0 +1,46 @@
+"""The aging bench: its seeder writes blocks of issued, open invoices with their contracts, orders
+and journal entries so that every invariant holds (the org fixture checks them after the test),
+and the aging workload sees every one of them in each grouping."""
+
+import random
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from salesdept.bench import receivables as bench
+from salesdept.billing.models import Invoice
+from salesdept.billing.selectors.receivables import aging
+from salesdept.ledger.selectors.balances import customer_receivable
+from tests.billing.conftest import new_customer
+
+pytestmark = pytest.mark.django_db
+
+
+def test_seeded_invoices_are_consistent_open_books(org, monkeypatch):
+    monkeypatch.setattr(bench, "sizes", lambda: {"invoices": 2 * bench.BLOCK})
+    customers = [new_customer(org), new_customer(org, owner=org.sales2)]
+    params = bench.seed_receivables(random.Random(5))
+    assert params["aging_invoices"] == 2 * bench.BLOCK
+    issued = Invoice.objects.filter(status="issued", kind="invoice")
+    assert issued.count() == 2 * bench.BLOCK
+    assert issued.values("invoice_no").distinct().count() == 2 * bench.BLOCK
+    # the ledger owes what the invoices say, customer by customer
+    for customer in customers:
+        owed = sum((i.outstanding for i in issued.filter(customer=customer)), Decimal("0"))
+        assert customer_receivable(customer.pk) == owed
+    report = aging(user=org.finance, dimension="customer", as_of=timezone.localdate())
+    assert report.totals.invoices == 2 * bench.BLOCK
+    assert report.totals.total == sum((i.total_amount for i in issued), Decimal("0"))
+
+
+def test_the_workload_counts_a_report_missing_invoices_as_an_error(org, monkeypatch):
+    monkeypatch.setattr(bench, "sizes", lambda: {"invoices": bench.BLOCK})
+    new_customer(org)
+    params = bench.seed_receivables(random.Random(6))
+    times, errors = bench.measure_aging_service(params, 3)
+    assert len(times) == 3 and errors == 0
+    _times, errors = bench.measure_aging_service(
+        {**params, "aging_invoices": params["aging_invoices"] + 1}, 3
+    )
+    assert errors == 3
