@@ -25,19 +25,17 @@ After every step the database is compared with an independent model kept in Pyth
 At the end of each example the check_invariants rules report nothing. Deterministic for CI:
 derandomized, no example database, no shrinking unless HYPOTHESIS_SHRINK=1.
 
-Two service bugs found by the machine are pinned by strict xfail tests at the end (and marked
-where the machine works around them): credit_note_from_return credits goods that came back
-before they were invoiced (OrderToCash.credit), and on SQLite the money counters moved with F()
-drift as floats, so an exactly paid invoice can break its check constraint (ON_SQLITE: the
-machine pays in multiples of 0.25 there)."""
+Two service bugs the machine found have their own tests at the end: credit_note_from_return
+credited goods that came back before they were invoiced, and on SQLite the money counters moved
+in SQL drifted as floats (56.50000000000001), so an exactly paid invoice broke its check
+constraint (now core.arithmetic.moved rounds them in the same statement)."""
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 import pytest
-from django.conf import settings as django_settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -69,15 +67,7 @@ from tests.warehouse.conftest import WarehouseSet, new_product, new_warehouse, p
 
 ZERO = Decimal("0")
 CENT = Decimal("0.01")
-# List prices incl. 13 % VAT. All are multiples of 0.50 and quantities are whole, so every invoice,
-# credit note and return amount is exact in binary floating point too (see ON_SQLITE).
-PRICES = ("113.00", "56.50", "2000.00")
-# BUG (SQLite only; see test_an_invoice_paid_in_three_parts below): the money counters the
-# services move with F() — Invoice.paid_amount / credited_amount, Payment.allocated_amount,
-# Allocation.amount — are added up by SQLite in binary floating point and stored as REAL, so
-# they drift (56.50000000000001) and the check constraints refuse exact payments. On SQLite the
-# machine therefore pays in multiples of 0.25 (exact in binary), on PostgreSQL in any cents.
-ON_SQLITE = django_settings.DATABASES["default"]["ENGINE"].endswith("sqlite3")
+PRICES = ("113.00", "56.50", "2000.00")  # list prices incl. 13 % VAT
 BASE_STOCK = 12  # units of each product received before the run (the rest by the receive rule)
 SHIPMENT_APPROVERS = ["finance", "manager1", "director"]
 RETURN_APPROVERS = ["manager1", "finance", "director"]
@@ -119,7 +109,7 @@ class World:
     customers: list[tuple[int, str]]  # (customer id, owner's username)
     products: list[Product]
     wh: WarehouseSet
-    payment_step: int = 25 if ON_SQLITE else 1  # cents: payments are multiples of it
+    payment_step: int = 1  # cents: payments are multiples of it
 
 
 def prepare(org) -> World:
@@ -357,8 +347,12 @@ class OrderToCash(RuleBasedStateMachine):
     def expected_credit_notes(self, ret: ReturnModel) -> list[tuple[int, dict[int, Decimal]]]:
         """What credit_note_from_return drafts, by its documented rule: per issued invoice of the
         order, newest first, the returned quantity of each order line it invoiced and has not
-        credited yet."""
-        left = dict(ret.lines)
+        credited yet, never more than the line is invoiced beyond what the customer kept (direct
+        orders: shipped net of returns)."""
+        left = {
+            ol: min(q, max(ZERO, self.lines[ol].invoiced - self.lines[ol].shipped))
+            for ol, q in ret.lines.items()
+        }
         out = []
         for pk in sorted(self.invoices, reverse=True):
             invoice = self.invoices[pk]
@@ -647,12 +641,6 @@ class OrderToCash(RuleBasedStateMachine):
         )
         return True
 
-    # NOTE (service bug, see test_a_return_received_before_its_invoice_is_not_credited below): when
-    # a return is received BEFORE the goods were invoiced, the later invoice only covers what the
-    # customer kept, yet credit_note_from_return still drafts a credit note for the returned
-    # quantity against that invoice — crediting goods that were never invoiced, and taking the
-    # order line's invoiced quantity below what the customer kept. This rule models the service's
-    # documented algorithm as it is (so the rest of the chain stays checked) and counts the case.
     def credit(self, pk: int, approver: str) -> None:
         """credit_note_from_return of return `pk` (drafts compared with the model), then each
         draft submitted by the clerk and approved by `approver`."""
@@ -662,8 +650,8 @@ class OrderToCash(RuleBasedStateMachine):
         for _invoice, rows in expected:
             for ol, q in rows.items():
                 taken[ol] += q
-        if any(self.lines[ol].invoiced - q < self.lines[ol].shipped for ol, q in taken.items()):
-            self.seen["BUG: credit note takes invoiced below what the customer kept"] += 1
+        # a credit note never takes invoiced below what the customer kept
+        assert all(self.lines[ol].invoiced - q >= self.lines[ol].shipped for ol, q in taken.items())
         notes = credit_notes.credit_note_from_return(by=self.clerk, return_id=pk)
         made = [(n.corrects_id, dict(n.lines.values_list("order_line_id", "quantity"))) for n in notes]
         assert made == expected, (made, expected)
@@ -839,7 +827,7 @@ class OrderToCash(RuleBasedStateMachine):
         ids = sorted((c for c, _owner in self.world.customers), key=lambda c: (-self.owed(c), c))
         customer_id = ids[1] if who == 3 else ids[0]
         owed = self.owed(customer_id)
-        step = self.world.payment_step  # 25 on SQLite: see ON_SQLITE
+        step = self.world.payment_step
         below = (int(owed * 100) - 1) // step  # how many steps fit strictly below what is owed
         if how == "part" and below >= 1:
             amount = Decimal(step * (1 + cents % below)) * CENT
@@ -1054,15 +1042,10 @@ def test_the_comparison_reports_a_model_that_is_wrong(org):
         machine.teardown()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="BUG: credit_note_from_return credits goods returned before they were invoiced",
-)
 def test_a_return_received_before_its_invoice_is_not_credited(org):
     """Shipped 6, 2 come back, then the invoice covers the 4 kept: nothing of it is for the
-    returned goods, so the return has nothing to credit. The service drafts a credit note for
-    2 against the invoice anyway (invoiced falls to 2 while the customer kept 4)."""
+    returned goods, so the return has nothing to credit (found by the machine: the service used
+    to draft a credit note for 2, taking invoiced to 2 while the customer kept 4)."""
     world = prepare(org)
     machine = OrderToCash()
     try:
@@ -1080,16 +1063,10 @@ def test_a_return_received_before_its_invoice_is_not_credited(org):
         machine.teardown()
 
 
-@pytest.mark.xfail(
-    ON_SQLITE,
-    strict=True,
-    raises=IntegrityError,
-    reason="BUG on SQLite: paid_amount moved with F() is summed as a float (56.50000000000001 > 56.50)",
-)
 def test_an_invoice_paid_in_three_parts(org):
-    """An invoice of 56.50 paid 0.57 + 54.09 + 1.84: all three are recorded and it is paid. On
-    SQLite the third allocation's UPDATE paid_amount = paid_amount + 1.84 gives 56.50000000000001
-    and the check constraint invoice_outstanding_not_negative refuses it (IntegrityError, a 500)."""
+    """An invoice of 56.50 paid 0.57 + 54.09 + 1.84: all three are recorded and it is paid (on
+    SQLite, paid_amount + 1.84 summed as a float used to give 56.50000000000001, which the check
+    constraint invoice_outstanding_not_negative refused: an IntegrityError, a 500)."""
     world = prepare(org)
     machine = OrderToCash()
     try:

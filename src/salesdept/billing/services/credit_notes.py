@@ -14,6 +14,7 @@ It is submitted and approved by the same functions as an invoice (services.invoi
 approval posts the reverse entry (Dr 6001 net, Dr 2221 tax, Cr 1122 total), raises the
 invoice's credited amount and lowers the order lines' invoiced quantity for quantity lines."""
 
+from collections import defaultdict
 from decimal import Decimal
 
 from django.db import transaction
@@ -30,7 +31,7 @@ from salesdept.shipping.models import ReturnAuthorisation, ReturnStatus
 
 from ..models import Invoice, InvoiceKind, InvoiceLine, InvoiceStatus
 from ..money import line_money, tax_of
-from ..selectors.invoices import credited_per_line
+from ..selectors.invoices import credited_per_line, on_order
 from .invoices import (
     HEADER,
     _data,
@@ -204,11 +205,32 @@ def credit_note_create(*, by, invoice_id: int, data: dict | None = None) -> Invo
 
 
 @transaction.atomic
+def over_invoiced(order, order_line_ids: list[int]) -> dict[int, Decimal]:
+    """Per order line: how much it is invoiced beyond what the customer keeps — shipped (net of
+    returns), or ordered less returned where the contract invoices on order — less what credit
+    notes waiting for approval already take back. What a return may still credit."""
+    by_order = on_order(order)
+    pending: dict[int, Decimal] = defaultdict(Decimal)
+    for order_line_id, quantity in InvoiceLine.objects.filter(
+        order_line_id__in=order_line_ids,
+        invoice__kind=InvoiceKind.CREDIT_NOTE,
+        invoice__status__in=[InvoiceStatus.DRAFT, InvoiceStatus.SUBMITTED],
+    ).values_list("order_line_id", "quantity"):
+        pending[order_line_id] += quantity
+    out = {}
+    for line in order.lines.filter(pk__in=order_line_ids):
+        kept = line.quantity - line.returned_quantity if by_order else line.shipped_quantity
+        out[line.pk] = max(ZERO, line.invoiced_quantity - pending[line.pk] - kept)
+    return out
+
+
 def credit_note_from_return(*, by, return_id: int) -> list[Invoice]:
     """Draft the credit notes 红字发票 for the goods of a received return (shipping): per issued
     invoice of the order, newest first, the returned quantity of each order line it invoiced
-    and has not credited yet. Returns the drafts (none when nothing returned was invoiced);
-    each is reviewed and approved like an invoice."""
+    and has not credited yet — never more than the line is now invoiced beyond what the customer
+    keeps (goods that came back before they were invoiced were never billed, so nothing of them
+    is credited). Returns the drafts (none when nothing returned was invoiced); each is reviewed
+    and approved like an invoice."""
     require(by, "billing.add_invoice")
     authorisation = get_object_or_404(visible(ReturnAuthorisation.objects, by), pk=return_id)
     if authorisation.status != ReturnStatus.RECEIVED:
@@ -219,12 +241,14 @@ def credit_note_from_return(*, by, return_id: int) -> list[Invoice]:
         .exists()
     ):
         raise DomainError("already_credited", _("This return already has its credit notes."))
-    lock_order(authorisation.order_id)
+    order = lock_order(authorisation.order_id)
     left: dict[int, Decimal] = {}
     for line in authorisation.lines.select_related("shipment_line"):
         if line.shipment_line.order_line_id:
             key = line.shipment_line.order_line_id
             left[key] = left.get(key, ZERO) + line.quantity
+    for order_line_id, over in over_invoiced(order, list(left)).items():
+        left[order_line_id] = min(left[order_line_id], over)
     notes = []
     originals = Invoice.objects.filter(
         order_id=authorisation.order_id, kind=InvoiceKind.INVOICE, status=InvoiceStatus.ISSUED

@@ -21,7 +21,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Case, F, Value, When
+from django.db.models import Case, Value, When
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy as _
 from salesdept.accounts.scope import visible
 from salesdept.catalog.models import Product
 from salesdept.core import workflow
+from salesdept.core.arithmetic import moved
 from salesdept.core.errors import DomainError, ValidationFailed, refusal
 from salesdept.core.events import log
 from salesdept.core.numbering import next_number
@@ -499,24 +500,27 @@ def invoice_approve(*, by, invoice_id: int, invoice_no: str | None = None, note:
         raise duplicate_no(number) from None
     lines = list(invoice.lines.all())
     sign = -1 if original is not None else 1
-    moved: dict[int, Decimal] = defaultdict(Decimal)
+    by_line: dict[int, Decimal] = defaultdict(Decimal)
     for line in lines:
         if line.quantity:
-            moved[line.order_line_id] += sign * line.quantity
-    if moved:  # one UPDATE for every line
-        SalesOrderLine.objects.filter(pk__in=list(moved)).update(
-            invoiced_quantity=F("invoiced_quantity")
-            + Case(
-                *(When(pk=pk, then=Value(quantity)) for pk, quantity in moved.items()),
-                default=Value(Decimal("0")),
-                output_field=SalesOrderLine._meta.get_field("invoiced_quantity"),
+            by_line[line.order_line_id] += sign * line.quantity
+    if by_line:  # one UPDATE for every line
+        SalesOrderLine.objects.filter(pk__in=list(by_line)).update(
+            invoiced_quantity=moved(
+                SalesOrderLine,
+                "invoiced_quantity",
+                Case(
+                    *(When(pk=pk, then=Value(quantity)) for pk, quantity in by_line.items()),
+                    default=Value(Decimal("0")),
+                    output_field=SalesOrderLine._meta.get_field("invoiced_quantity"),
+                ),
             )
         )
     if original is not None:
         if invoice.total_amount > original.outstanding:  # paid already: the excess back to credit
             release_paid(original, invoice.total_amount - original.outstanding, by=by, on=invoice.invoiced_on)
         Invoice.objects.filter(pk=original.pk).update(
-            credited_amount=F("credited_amount") + invoice.total_amount, updated_at=timezone.now()
+            credited_amount=moved(Invoice, "credited_amount", invoice.total_amount), updated_at=timezone.now()
         )
     post_entry(
         source=invoice,

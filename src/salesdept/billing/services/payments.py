@@ -28,6 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from salesdept.accounts.scope import visible
+from salesdept.core.arithmetic import moved
 from salesdept.core.errors import DomainError, ValidationFailed
 from salesdept.core.numbering import next_number
 from salesdept.core.permissions import require
@@ -215,9 +216,11 @@ def _allocate(payment: Payment, plan: Plan, *, available: Decimal, on: datetime.
         for invoice, amount in pairs
     )
     for invoice, amount in pairs:
-        Invoice.objects.filter(pk=invoice.pk).update(paid_amount=F("paid_amount") + amount)
+        Invoice.objects.filter(pk=invoice.pk).update(paid_amount=moved(Invoice, "paid_amount", amount))
     allocated = sum((amount for _inv, amount in pairs), ZERO)
-    Payment.objects.filter(pk=payment.pk).update(allocated_amount=F("allocated_amount") + allocated)
+    Payment.objects.filter(pk=payment.pk).update(
+        allocated_amount=moved(Payment, "allocated_amount", allocated)
+    )
     payment.allocated_amount += allocated
     # A paid invoice needs no more chasing (催款): its open collection tasks are done.
     paid = [inv.pk for inv, amount in pairs if amount == inv.outstanding]

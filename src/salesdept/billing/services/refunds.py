@@ -10,8 +10,7 @@ by the credit note's approval, in its transaction, with the invoice locked."""
 import datetime
 from decimal import Decimal
 
-from django.db.models import F
-
+from salesdept.core.arithmetic import moved
 from salesdept.ledger import codes
 from salesdept.ledger.services import Posting, post_entry
 
@@ -36,15 +35,15 @@ def release_paid(invoice: Invoice, amount: Decimal, *, by, on: datetime.date) ->
         if take == allocation.amount:
             allocation.delete()
         else:
-            Allocation.objects.filter(pk=allocation.pk).update(amount=F("amount") - take)
+            Allocation.objects.filter(pk=allocation.pk).update(amount=moved(Allocation, "amount", -take))
         payments[allocation.payment_id] = payments.get(allocation.payment_id, ZERO) + take
         left -= take
     released = min(amount, invoice.paid_amount) - left
     for payment_id in sorted(payments):
         Payment.objects.filter(pk=payment_id).update(
-            allocated_amount=F("allocated_amount") - payments[payment_id]
+            allocated_amount=moved(Payment, "allocated_amount", -payments[payment_id])
         )
-    Invoice.objects.filter(pk=invoice.pk).update(paid_amount=F("paid_amount") - released)
+    Invoice.objects.filter(pk=invoice.pk).update(paid_amount=moved(Invoice, "paid_amount", -released))
     invoice.paid_amount -= released
     post_entry(
         source=invoice,

@@ -18,13 +18,14 @@ Lock order: the return, then the sales order row (like shipments)."""
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import transaction
-from django.db.models import F, Q, Sum
+from django.db.models import Q, Sum
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from salesdept.accounts.scope import visible
 from salesdept.core import workflow
+from salesdept.core.arithmetic import moved
 from salesdept.core.errors import DomainError, ValidationFailed
 from salesdept.core.events import log
 from salesdept.core.numbering import next_number
@@ -209,12 +210,12 @@ def _receive(authorisation: ReturnAuthorisation, *, by) -> None:
     document = post_document(by=by, data=data, source=authorisation)
     for line in lines:
         ShipmentLine.objects.filter(pk=line.shipment_line_id).update(
-            returned_quantity=F("returned_quantity") + line.quantity
+            returned_quantity=moved(ShipmentLine, "returned_quantity", line.quantity)
         )
         if line.shipment_line.order_line_id:
             SalesOrderLine.objects.filter(pk=line.shipment_line.order_line_id, order=order).update(
-                shipped_quantity=F("shipped_quantity") - line.quantity,
-                returned_quantity=F("returned_quantity") + line.quantity,
+                shipped_quantity=moved(SalesOrderLine, "shipped_quantity", -line.quantity),
+                returned_quantity=moved(SalesOrderLine, "returned_quantity", line.quantity),
             )
     authorisation.stock_document = document
     authorisation.received_on = today

@@ -27,13 +27,14 @@ from collections import defaultdict
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Case, F, Value, When
+from django.db.models import Case, Value, When
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from salesdept.accounts.scope import visible
 from salesdept.core import workflow
+from salesdept.core.arithmetic import moved
 from salesdept.core.audit import save_changed
 from salesdept.core.errors import DomainError, ValidationFailed
 from salesdept.core.events import log
@@ -207,11 +208,14 @@ def _ship(shipment: Shipment, order: SalesOrder, *, by, today: datetime.date) ->
     shipment.version += 1
     save_changed(shipment, before, ["stock_document", "version", "updated_at"])
     SalesOrderLine.objects.filter(pk__in=list(wanted)).update(
-        shipped_quantity=F("shipped_quantity")
-        + Case(
-            *(When(pk=pk, then=Value(quantity)) for pk, quantity in wanted.items()),
-            default=Value(ZERO),
-            output_field=SalesOrderLine._meta.get_field("shipped_quantity"),
+        shipped_quantity=moved(
+            SalesOrderLine,
+            "shipped_quantity",
+            Case(
+                *(When(pk=pk, then=Value(quantity)) for pk, quantity in wanted.items()),
+                default=Value(ZERO),
+                output_field=SalesOrderLine._meta.get_field("shipped_quantity"),
+            ),
         )
     )
 
