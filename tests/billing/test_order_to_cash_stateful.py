@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 import pytest
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -1087,5 +1087,40 @@ def test_an_invoice_paid_in_three_parts(org):
         (invoice,) = Invoice.objects.filter(customer_id=customer)
         assert invoice.paid_amount == Decimal("56.50") and invoice.outstanding == 0
         assert invariants.run({"I7"}) == []
+    finally:
+        machine.teardown()
+
+
+def test_an_invoice_paid_and_credited_to_the_cent(org):
+    """Settled to the cent is settled: on SQLite paid + credited is a binary float, 0.01 + 0.06 =
+    0.06999999999999999 (below 0.07: the invoice looked open) and 0.02 + 0.28 =
+    0.30000000000000004 (above 0.30: the check constraint refused settling it). The open-invoice
+    condition and the constraint compare to half a cent, so neither is fooled on either database;
+    a cent too much is still refused."""
+    from salesdept.billing.models import OPEN, SETTLED
+
+    world = prepare(org)
+    machine = OrderToCash()
+    try:
+        machine.new_order(0, [(1, 1)])
+        machine.ship(pick=0, parts=[1, 0, 0], stage="shipped", approver="finance")
+        machine.invoice(pick=0, parts=[1, 0, 0], everything=0, stage="issued", without_number_first=1,
+                        approver="finance")  # fmt: skip
+        (invoice,) = Invoice.objects.filter(customer_id=world.customers[0][0])
+        amounts = Invoice.objects.filter(pk=invoice.pk)
+
+        def book(total, paid, credited):
+            amounts.update(
+                total_amount=Decimal(total), paid_amount=Decimal(paid), credited_amount=Decimal(credited)
+            )
+
+        for total, paid, credited in (("0.07", "0.01", "0.06"), ("0.30", "0.02", "0.28")):
+            book(total, paid, credited)
+            assert not amounts.filter(OPEN).exists() and amounts.filter(SETTLED).exists(), (total, paid)
+        book("0.30", "0.02", "0.27")
+        assert amounts.filter(OPEN).exists() and not amounts.filter(SETTLED).exists()
+        with pytest.raises(IntegrityError), transaction.atomic():
+            book("0.30", "0.03", "0.28")
+        book(str(invoice.total_amount), "0", "0")  # as the books say, for the invariants
     finally:
         machine.teardown()

@@ -13,13 +13,13 @@ sort       number, invoice_no, invoiced_on, due_on, customer, total_amount, stat
 
 import django_filters
 from django import forms
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from salesdept.core.forms import DATE_WIDGET, DateRangeForm, sort_choices
 
-from .models import Invoice, InvoiceKind, InvoiceStatus
+from .models import OPEN, Invoice, InvoiceKind, InvoiceStatus
 
 __all__ = ["InvoiceFilter", "SORTS", "overdue"]
 
@@ -38,9 +38,7 @@ SORT_CHOICES = sort_choices(SORTS)
 def overdue(queryset, on=None):
     """Issued invoices (not credit notes) due before `on` (today) with something outstanding."""
     on = on or timezone.localdate()
-    return queryset.filter(kind=InvoiceKind.INVOICE, status=InvoiceStatus.ISSUED, due_on__lt=on).filter(
-        total_amount__gt=F("paid_amount") + F("credited_amount")
-    )
+    return queryset.filter(kind=InvoiceKind.INVOICE, status=InvoiceStatus.ISSUED, due_on__lt=on).filter(OPEN)
 
 
 class InvoiceFilter(django_filters.FilterSet):

@@ -18,7 +18,7 @@ from salesdept.ledger import codes
 from salesdept.ledger.models import JournalLine
 from salesdept.sales.models import SalesOrderLine
 
-from .models import Allocation, Invoice, InvoiceKind, InvoiceLine, InvoiceStatus
+from .models import NOT_OVERPAID, Allocation, Invoice, InvoiceKind, InvoiceLine, InvoiceStatus
 
 LIMIT = 20
 ZERO = Decimal("0")
@@ -82,7 +82,7 @@ def invoice_amounts_within_bounds() -> list[str]:
     bad = Invoice.objects.filter(
         Q(paid_amount__lt=0)
         | Q(credited_amount__lt=0)
-        | Q(total_amount__lt=F("paid_amount") + F("credited_amount"))
+        | ~NOT_OVERPAID  # to the cent (see billing.models.OPEN)
         | Q(kind=InvoiceKind.CREDIT_NOTE) & (Q(paid_amount__gt=0) | Q(credited_amount__gt=0))
     ).values("pk", "number", "total_amount", "paid_amount", "credited_amount")[:LIMIT]
     return [

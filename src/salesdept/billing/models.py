@@ -35,6 +35,14 @@ CUSTOMER_SCOPE = {"own": "customer__owner", "team": "customer__owner__team", "re
 TASK_SCOPE = {"own": "assigned_to", "team": "assigned_to__team", "region": "customer__region"}
 POSITIVE = [MinValueValidator(Decimal("0.001"))]
 POSITIVE_MONEY = [MinValueValidator(Decimal("0.01"))]
+# Whether an invoice still has something outstanding (total − paid − credited), to the cent.
+# Amounts are whole cents, but SQLite compares the sum paid + credited as a binary float
+# (0.10 + 0.20 > 0.30): half a cent of slack keeps its answer exact. The aging index, the
+# check constraint and every "open invoices" query use these two conditions.
+HALF_CENT = Decimal("0.005")
+OPEN = Q(total_amount__gte=F("paid_amount") + F("credited_amount") + HALF_CENT)
+SETTLED = Q(total_amount__lt=F("paid_amount") + F("credited_amount") + HALF_CENT)
+NOT_OVERPAID = Q(total_amount__gt=F("paid_amount") + F("credited_amount") - HALF_CENT)
 
 
 class InvoiceStatus(models.TextChoices):
@@ -118,9 +126,7 @@ class Invoice(Document):
                     "paid_amount",
                     "credited_amount",
                 ],
-                condition=Q(
-                    status="issued", kind="invoice", total_amount__gt=F("paid_amount") + F("credited_amount")
-                ),
+                condition=Q(status="issued", kind="invoice") & OPEN,
                 name="invoice_open_aging_idx",
             ),
         ]
@@ -130,8 +136,7 @@ class Invoice(Document):
             ),
             # I7: 0 ≤ paid; paid + credited ≤ total (outstanding never negative)
             models.CheckConstraint(
-                condition=Q(paid_amount__gte=0, credited_amount__gte=0)
-                & Q(total_amount__gte=F("paid_amount") + F("credited_amount")),
+                condition=Q(paid_amount__gte=0, credited_amount__gte=0) & NOT_OVERPAID,
                 name="invoice_outstanding_not_negative",
             ),
         ]

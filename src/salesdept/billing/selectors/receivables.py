@@ -24,7 +24,7 @@ from salesdept.core.errors import ValidationFailed
 from salesdept.core.permissions import require
 from salesdept.crm.models import Customer
 
-from ..models import Invoice, InvoiceKind, InvoiceStatus, Payment
+from ..models import OPEN, Invoice, InvoiceKind, InvoiceStatus, Payment
 
 __all__ = [
     "AGING_BUCKETS",
@@ -77,7 +77,7 @@ def open_invoices(user, as_of: datetime.date):
     return (
         visible(Invoice.objects, user)
         .filter(status=InvoiceStatus.ISSUED, kind=InvoiceKind.INVOICE, invoiced_on__lte=as_of)
-        .filter(total_amount__gt=F("paid_amount") + F("credited_amount"))
+        .filter(OPEN)
     )
 
 
@@ -248,7 +248,7 @@ def customer_open_invoices(*, user, customer_id: int) -> list[Invoice]:
     qs = (
         visible(Invoice.objects, user)
         .filter(customer_id=customer_id, status=InvoiceStatus.ISSUED, kind=InvoiceKind.INVOICE)
-        .filter(total_amount__gt=F("paid_amount") + F("credited_amount"))
+        .filter(OPEN)
         .order_by(Coalesce("due_on", "invoiced_on"), "invoiced_on", "pk")
     )
     return list(qs)

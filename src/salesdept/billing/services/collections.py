@@ -18,7 +18,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef
+from django.db.models import Exists, OuterRef
 from django.shortcuts import get_object_or_404
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
@@ -29,7 +29,7 @@ from salesdept.core.events import log
 from salesdept.core.permissions import require
 from salesdept.sales.models import OrderStatus, SalesOrder
 
-from ..models import CollectionTask, Invoice, InvoiceKind, InvoiceStatus
+from ..models import OPEN, SETTLED, CollectionTask, Invoice, InvoiceKind, InvoiceStatus
 
 __all__ = ["collection_task_done", "collections_run", "credit_override_approve", "escalate_days"]
 
@@ -49,9 +49,7 @@ class RunResult:
 
 
 def _close_paid() -> int:
-    paid = Invoice.objects.filter(
-        pk=OuterRef("invoice_id"), total_amount__lte=F("paid_amount") + F("credited_amount")
-    )
+    paid = Invoice.objects.filter(SETTLED, pk=OuterRef("invoice_id"))
     cancelled = Invoice.objects.filter(pk=OuterRef("invoice_id"), status=InvoiceStatus.CANCELLED)
     tasks = CollectionTask.objects.exclude(status=CollectionTask.Status.DONE).filter(
         Exists(paid) | Exists(cancelled)
@@ -88,7 +86,7 @@ def _create(today: datetime.date, days: int) -> int:
     )
     overdue = (
         Invoice.objects.filter(status=InvoiceStatus.ISSUED, kind=InvoiceKind.INVOICE, due_on__lt=today)
-        .filter(total_amount__gt=F("paid_amount") + F("credited_amount"))
+        .filter(OPEN)
         .filter(~Exists(open_task), ~Exists(recent))
         .values_list("pk", "customer_id", "order__owner_id")
         .order_by("pk")

@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -36,7 +35,16 @@ from salesdept.crm.models import Customer
 from salesdept.ledger import codes
 from salesdept.ledger.services import Posting, post_entry
 
-from ..models import Allocation, CollectionTask, Invoice, InvoiceKind, InvoiceStatus, Payment, PaymentMethod
+from ..models import (
+    OPEN,
+    Allocation,
+    CollectionTask,
+    Invoice,
+    InvoiceKind,
+    InvoiceStatus,
+    Payment,
+    PaymentMethod,
+)
 
 __all__ = [
     "ALLOCATION_MODES",
@@ -150,7 +158,7 @@ def _plan(allocation, rows, *, limit: Decimal) -> Plan:
 def _open_invoices(customer_id: int):
     return Invoice.objects.filter(
         customer_id=customer_id, status=InvoiceStatus.ISSUED, kind=InvoiceKind.INVOICE
-    ).filter(total_amount__gt=F("paid_amount") + F("credited_amount"))
+    ).filter(OPEN)
 
 
 def oldest_first_key(invoice: Invoice) -> tuple:
