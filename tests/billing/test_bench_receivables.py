@@ -44,3 +44,22 @@ def test_the_workload_counts_a_report_missing_invoices_as_an_error(org, monkeypa
         {**params, "aging_invoices": params["aging_invoices"] + 1}, 3
     )
     assert errors == 3
+
+
+def test_the_counter_rules_speak_up_over_many_invoices(org, monkeypatch):
+    """paid = Σ allocations and credited = Σ issued credit notes are checked without a subquery
+    per invoice; a counter off by a cent on one of a thousand invoices is still found."""
+    from salesdept.billing import invariants as rules
+
+    monkeypatch.setattr(bench, "sizes", lambda: {"invoices": bench.BLOCK})
+    new_customer(org)
+    bench.seed_receivables(random.Random(7))
+    assert rules.paid_is_the_allocations() == [] and rules.credited_is_the_issued_credit_notes() == []
+    one = Invoice.objects.order_by("pk")[500]
+    Invoice.objects.filter(pk=one.pk).update(paid_amount=Decimal("0.01"))
+    assert rules.paid_is_the_allocations() == [f"invoice {one.number}: paid 0.01 ≠ allocated 0.00"]
+    Invoice.objects.filter(pk=one.pk).update(paid_amount=0, credited_amount=Decimal("0.01"))
+    assert rules.credited_is_the_issued_credit_notes() == [
+        f"invoice {one.number}: credited 0.01 ≠ its issued credit notes 0.00"
+    ]
+    Invoice.objects.filter(pk=one.pk).update(credited_amount=0)

@@ -138,17 +138,19 @@ def _check_dimension(dimension: str) -> str:
 
 def _label_join(dimension: str) -> tuple[str, str, str]:
     """(SELECT key and label, FROM joins, GROUP BY) of the outer query of `aging`: the inner
-    query groups the invoices by a bare id; the names are joined to its few rows only."""
+    query groups the invoices by a bare id (customer, or order for the salesperson); the owners
+    and names are joined to its rows only."""
     from django.contrib.auth import get_user_model
     from django.db import connection
 
     from salesdept.accounts.models import Region
 
     q = connection.ops.quote_name
-    customers, regions, users = (
+    customers, regions, users, orders = (
         Customer._meta.db_table,
         Region._meta.db_table,
         get_user_model()._meta.db_table,
+        Invoice._meta.get_field("order").related_model._meta.db_table,
     )
     if dimension == "region":
         return (
@@ -157,11 +159,11 @@ def _label_join(dimension: str) -> tuple[str, str, str]:
             f"JOIN {q(regions)} r ON r.{q('id')} = c.{q('region_id')}",
             f"GROUP BY c.{q('region_id')}, r.{q('name')}",
         )
-    if dimension == "salesperson":
+    if dimension == "salesperson":  # the inner query groups by order: the owner is the order's
         return (
-            f"x.k AS k, u.{q('display_name')} AS name",
-            f"JOIN {q(users)} u ON u.{q('id')} = x.k",
-            "GROUP BY x.k, u." + q("display_name"),
+            f"o.{q('owner_id')} AS k, u.{q('display_name')} AS name",
+            f"JOIN {q(orders)} o ON o.{q('id')} = x.k JOIN {q(users)} u ON u.{q('id')} = o.{q('owner_id')}",
+            f"GROUP BY o.{q('owner_id')}, u.{q('display_name')}",
         )
     return (
         f"x.k AS k, c.{q('name')} AS name",
@@ -173,14 +175,15 @@ def _label_join(dimension: str) -> tuple[str, str, str]:
 def aging(*, user, dimension: str = "customer", as_of: datetime.date) -> AgingReport:
     """帐龄分析: outstanding per bucket, grouped by customer, salesperson or region, largest
     total first, with a totals row. One query: the open invoices are summed per bucket grouped
-    by a bare id (customer, or the order's salesperson), and only those sums are joined to the
-    names and, by region, rolled up — joining a million invoices to their customers first would
+    by a bare id (customer, or order), and only those sums are joined to the names and, by
+    region or salesperson, rolled up — joining a million invoices to their customers first would
     cost more than the sums themselves."""
     from django.db import connection
 
     require(user, "billing.view_receivables")
     dimension = _check_dimension(dimension)
-    key = "order__owner_id" if dimension == "salesperson" else "customer_id"
+    # a bare column of the invoice (read from the aging index): the order for the salesperson
+    key = "order_id" if dimension == "salesperson" else "customer_id"
     conditions = _bucket_conditions(as_of)
     measures = {
         name: Coalesce(

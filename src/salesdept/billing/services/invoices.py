@@ -292,7 +292,8 @@ def _invoice_no(value, *, exclude_pk: int | None = None) -> str:
     if len(number) > 40:
         raise ValidationFailed({"invoice_no": _("Enter at most %(n)s characters.") % {"n": 40}})
     if number:
-        taken = Invoice.objects.filter(invoice_no=number)
+        # the "not empty" term lets the database use the partial unique index invoice_no_unique
+        taken = Invoice.objects.filter(invoice_no=number).exclude(invoice_no="")
         if exclude_pk:
             taken = taken.exclude(pk=exclude_pk)
         if taken.exists():
