@@ -71,11 +71,11 @@ def lines_one_sided() -> list[str]:
 def trial_balance_sums_to_zero() -> list[str]:
     """Σ debit = Σ credit over the whole ledger, and the trial balance of this month balances
     (opening, period and closing columns)."""
-    from .selectors.balances import build_trial_balance, month_range
+    from .selectors.balances import build_trial_balance, exact_sum, from_sum, month_range
 
     out = []
-    totals = JournalLine.objects.aggregate(debit=Sum("debit"), credit=Sum("credit"))
-    debit, credit = _cents(totals["debit"]), _cents(totals["credit"])
+    totals = JournalLine.objects.aggregate(debit=exact_sum("debit"), credit=exact_sum("credit"))
+    debit, credit = from_sum(totals["debit"]), from_sum(totals["credit"])
     if debit != credit:
         out.append(f"the ledger's debits {debit} ≠ its credits {credit}")
     today = timezone.localdate()

@@ -2,13 +2,17 @@
 
 Amounts are summed by the database and brought back to exact cents: SQLite adds decimals as
 floats, so a sum of many lines may come back as 0.30000000000000004; every amount stored is in
-cents, so rounding a sum to cents gives the exact figure."""
+cents, so rounding a sum to cents gives the exact figure. Over millions of lines of large amounts
+a float sum drifts by whole cents, so the trial balance sums whole cents as integers there
+(exact_sum)."""
 
 import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import F, Q, Sum
+from django.db import connection
+from django.db.models import BigIntegerField, F, Q, Sum, Value
+from django.db.models.functions import Cast, Round
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -26,6 +30,8 @@ __all__ = [
     "build_trial_balance",
     "cents",
     "customer_receivable",
+    "exact_sum",
+    "from_sum",
     "month_range",
     "period_range",
     "trial_balance",
@@ -39,6 +45,24 @@ ZERO = Decimal("0.00")
 def cents(value) -> Decimal:
     """A database sum as exact cents (None → 0.00)."""
     return Decimal(str(value or 0)).quantize(CENT)
+
+
+def exact_sum(expression, **extra):
+    """Σ of a money expression, exact: whole cents summed as integers on SQLite (a float sum of
+    millions of lines drifts by cents), the numeric sum on PostgreSQL. Read it with from_sum()."""
+    if connection.vendor == "sqlite":
+        expression = F(expression) if isinstance(expression, str) else expression
+        return Sum(Cast(Round(expression * Value(Decimal(100))), BigIntegerField()), **extra)
+    return Sum(expression, **extra)
+
+
+def from_sum(value) -> Decimal:
+    """An exact_sum() as cents (None → 0.00)."""
+    if value is None:
+        return ZERO
+    if connection.vendor == "sqlite":
+        return (Decimal(int(value)) / 100).quantize(CENT)
+    return cents(value)
 
 
 def month_range(year: int, month: int) -> tuple[datetime.date, datetime.date]:
@@ -218,17 +242,17 @@ def build_trial_balance(
     before = Q(lines__entry_date__lt=start)
     within = Q(lines__entry_date__gte=start, lines__entry_date__lte=end)
     accounts = Account.objects.annotate(
-        opening_sum=Sum(F("lines__debit") - F("lines__credit"), filter=before),
-        debit_sum=Sum("lines__debit", filter=within),
-        credit_sum=Sum("lines__credit", filter=within),
+        opening_sum=exact_sum(F("lines__debit") - F("lines__credit"), filter=before),
+        debit_sum=exact_sum("lines__debit", filter=within),
+        credit_sum=exact_sum("lines__credit", filter=within),
     ).order_by("code")
     report = TrialBalance(start=start, end=end)
     for account in accounts:
         row = TrialBalanceRow(
             account=account,
-            opening=cents(account.opening_sum),
-            debit=cents(account.debit_sum),
-            credit=cents(account.credit_sum),
+            opening=from_sum(account.opening_sum),
+            debit=from_sum(account.debit_sum),
+            credit=from_sum(account.credit_sum),
         )
         if row.is_empty and not (include_empty and account.is_active):
             continue
