@@ -26,9 +26,9 @@ def slow(monkeypatch):
     locked, so two calls without row locks would both see the last unit / a submitted shipment."""
     lock_order = services._lock_order
 
-    def slow_lock(order_id):
+    def slow_lock(order_id, **kwargs):
         time.sleep(0.3)
-        return lock_order(order_id)
+        return lock_order(order_id, **kwargs)
 
     monkeypatch.setattr(services, "_lock_order", slow_lock)
 
