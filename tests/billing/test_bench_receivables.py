@@ -12,6 +12,7 @@ from salesdept.bench import receivables as bench
 from salesdept.billing.models import Invoice
 from salesdept.billing.selectors.receivables import aging
 from salesdept.ledger.selectors.balances import customer_receivable
+from salesdept.sales.models import Contract
 from tests.billing.conftest import new_customer
 
 pytestmark = pytest.mark.django_db
@@ -22,6 +23,9 @@ def test_seeded_invoices_are_consistent_open_books(org, monkeypatch):
     customers = [new_customer(org), new_customer(org, owner=org.sales2)]
     params = bench.seed_receivables(random.Random(5))
     assert params["aging_invoices"] == 2 * bench.BLOCK
+    # the statistics workload's count of contracts signed in its year includes these contracts
+    year = params["sales_statistics_year"]
+    assert params["sales_signed_in_year"] == Contract.objects.filter(signed_on__year=year).count() > 0
     issued = Invoice.objects.filter(status="issued", kind="invoice")
     assert issued.count() == 2 * bench.BLOCK
     assert issued.values("invoice_no").distinct().count() == 2 * bench.BLOCK
