@@ -21,6 +21,17 @@ DEMO_MARKER = "demo-loaded.json"
 DEMO_DATABASE = "salesdept.sqlite3"
 
 
+def _positive_int(text: str) -> int:
+    """An argparse type: a whole number of at least 1 (else argparse's own usage error)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return value
+
+
 def _home() -> Path:
     return Path(os.environ.get("SALESDEPT_HOME") or Path.home() / ".salesdept").expanduser().resolve()
 
@@ -443,7 +454,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--requests",
-        type=int,
+        type=_positive_int,
         help="requests per workload (default 500, 50 with --quick): a few suffice for slow reports",
     )
     p.set_defaults(func=cmd_bench)
