@@ -786,27 +786,27 @@ _PLAIN = (int, bool)
 _INTEGER_FIELDS = (models.IntegerField, models.BooleanField)
 
 
-def insert_rows(model, objects: list, *, batch_size: int = 1000) -> None:
-    """INSERT validated, unsaved `objects` (no pk yet) in batches with executemany.
+def insert_rows(model, objects: Iterable, *, batch_size: int = 1000) -> None:
+    """INSERT validated, unsaved `objects` (no pk yet; a list or any iterable) in batches with
+    executemany, by COPY on PostgreSQL.
 
     What bulk_create does, without its per-field compilation of every value (most of the cost
     of 50,000 rows): text columns go in as they are, other columns through the field's own
     get_db_prep_save, auto_now(_add) columns get one shared timestamp (also set on the
     objects), a field marked `computed` (crm's search_text) is filled by its pre_save(). Like
     bulk_create it sends no signals and does not call save(); unlike it, it does not set the
-    objects' pks (read them back by a unique column). Call inside the transaction."""
-    if not objects:
-        return
+    objects' pks (read them back by a unique column). Call inside the transaction. A generator
+    of objects is consumed while the rows are sent (see insert_values: it must not query)."""
     connection = connections[router.db_for_write(model)]
     now = timezone.now()
     fields = [f for f in model._meta.concrete_fields if not isinstance(f, AutoFieldMixin)]
+    stamped = []  # auto_now(_add) attnames: set on each object as it is sent
     # (None, value): a constant; (attname, None): as it is; (attname, (field, None)): computed by
     # pre_save; (attname, (field, plain)): converted (plain: NULL, ints and booleans as they are)
     plan = []
     for f in fields:
         if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
-            for obj in objects:
-                setattr(obj, f.attname, now)
+            stamped.append(f.attname)
             plan.append((None, f.get_db_prep_save(now, connection)))
         elif getattr(f, "computed", False):  # a column computed from the others (search_text)
             plan.append((f.attname, (f, None)))
@@ -824,6 +824,8 @@ def insert_rows(model, objects: list, *, batch_size: int = 1000) -> None:
         # A new object holds every field's value (getattr() costs more, and could load a
         # deferred field: a query, which inside PostgreSQL's COPY would wait forever).
         loaded = obj.__dict__
+        for attname in stamped:
+            loaded[attname] = now
         for attname, how in plan:
             if attname is None:
                 out.append(how)
@@ -842,7 +844,10 @@ def insert_rows(model, objects: list, *, batch_size: int = 1000) -> None:
                 out.append(field.get_db_prep_save(value, connection))
         return out
 
-    insert_values(model, [f.attname for f in fields], (values(o) for o in objects), batch_size=batch_size)
+    rows = (values(o) for o in objects)
+    if isinstance(objects, list | tuple) and not objects:
+        return
+    insert_values(model, [f.attname for f in fields], rows, batch_size=batch_size)
 
 
 # --------------------------------------------------------------------------------------- template

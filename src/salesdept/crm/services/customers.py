@@ -200,6 +200,14 @@ class Lookups:
             return table.get(int(value))
         return table.get(str(value).strip().lower())
 
+    def load(self) -> "Lookups":
+        """Read tiers, regions and owners now: a bulk import builds its rows while COPY sends
+        them, when the connection can run no query."""
+        self.tier(None)
+        self.region(None)
+        self.owner(self.by)
+        return self
+
     def new_customer(self) -> Customer:
         """A new, unsaved customer created by `by` with every field at its default. Copies one
         prototype: Model.__init__ (field defaults, descriptors, signals) costs more than the
@@ -243,7 +251,7 @@ class Lookups:
         """One of owners() by object, id, username or display name, else None."""
         if self._owners is None:
             self._owners = {}
-            for u in self.owners():
+            for u in self.owners().select_related("region"):  # an import's blank region is theirs
                 self._owners.update({u.pk: u, u.username.lower(): u})
                 if u.display_name:
                     self._owners.setdefault(u.display_name.lower(), u)
