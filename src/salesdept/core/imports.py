@@ -786,7 +786,33 @@ _PLAIN = (int, bool)
 _INTEGER_FIELDS = (models.IntegerField, models.BooleanField)
 
 
-def insert_rows(model, objects: Iterable, *, batch_size: int = 1000) -> None:
+def take_ids(model, count: int) -> list[int]:
+    """`count` primary keys for new rows of `model`, reserved now (inside the transaction that
+    writes them), so the rows' dependants can be made before the rows are written: the
+    PostgreSQL sequence advanced by `count`; on SQLite (one writer at a time) the numbers after
+    the highest ever given (AUTOINCREMENT's sqlite_sequence, which an explicit key moves on)."""
+    if count <= 0:
+        return []
+    connection = connections[router.db_for_write(model)]
+    table = model._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [table, model._meta.pk.column, count],
+            )
+            return [row[0] for row in cursor.fetchall()]
+        quote = connection.ops.quote_name
+        cursor.execute(
+            f"SELECT MAX(n) FROM (SELECT MAX({quote(model._meta.pk.column)}) AS n FROM {quote(table)}"
+            " UNION ALL SELECT seq FROM sqlite_sequence WHERE name = %s)",
+            [table],
+        )
+        last = cursor.fetchone()[0] or 0
+    return list(range(last + 1, last + 1 + count))
+
+
+def insert_rows(model, objects: Iterable, *, batch_size: int = 1000, with_pk: bool = False) -> None:
     """INSERT validated, unsaved `objects` (no pk yet; a list or any iterable) in batches with
     executemany, by COPY on PostgreSQL.
 
@@ -795,11 +821,12 @@ def insert_rows(model, objects: Iterable, *, batch_size: int = 1000) -> None:
     get_db_prep_save, auto_now(_add) columns get one shared timestamp (also set on the
     objects), a field marked `computed` (crm's search_text) is filled by its pre_save(). Like
     bulk_create it sends no signals and does not call save(); unlike it, it does not set the
-    objects' pks (read them back by a unique column). Call inside the transaction. A generator
-    of objects is consumed while the rows are sent (see insert_values: it must not query)."""
+    objects' pks (read them back by a unique column), unless `with_pk`: then the objects carry
+    their own (take_ids). Call inside the transaction. A generator of objects is consumed while
+    the rows are sent (see insert_values: it must not query)."""
     connection = connections[router.db_for_write(model)]
     now = timezone.now()
-    fields = [f for f in model._meta.concrete_fields if not isinstance(f, AutoFieldMixin)]
+    fields = [f for f in model._meta.concrete_fields if with_pk or not isinstance(f, AutoFieldMixin)]
     stamped = []  # auto_now(_add) attnames: set on each object as it is sent
     # (None, value): a constant; (attname, None): as it is; (attname, (field, None)): computed by
     # pre_save; (attname, (field, plain)): converted (plain: NULL, ints and booleans as they are)

@@ -43,6 +43,7 @@ from salesdept.core.imports import (
     parse_bool,
     parse_date,
     parse_decimal,
+    take_ids,
 )
 from salesdept.core.models import Sequence
 from salesdept.core.numbering import format_number
@@ -496,39 +497,41 @@ def take_numbers(prefix: str, count: int) -> list[str]:
     return [format_number(prefix, year, n) for n in range(first, first + count)]
 
 
-def _audit(objects: list, *, by, kind: str) -> None:
+AUDIT_COLUMNS = [
+    *("content_type_id", "object_pk", "object_id", "object_repr", "action", "changes_text", "changes"),
+    *("actor_id", "cid", "timestamp", "additional_data"),
+]
+
+
+def _audit(objects: list, *, by, kind: str, rows=None) -> None:
     """One "created" audit entry per record, as django-auditlog writes it ({field: ["None",
     value]}), inserted in bulk: bulk inserts send no signals, so django-auditlog would not see
-    the rows otherwise."""
-    names = ["content_type_id", "object_pk", "object_id", "object_repr", "action", "changes_text", "changes",
-             "actor_id", "cid", "timestamp", "additional_data"]  # fmt: skip
-    insert_values(LogEntry, names, _audit_rows(objects, by=by, kind=kind), batch_size=BATCH)
+    the rows otherwise. `rows`: the entries already made by _audit_row_maker."""
+    if rows is None:
+        rows = map(_audit_row_maker(type(objects[0]), by=by, kind=kind), objects)
+    insert_values(LogEntry, AUDIT_COLUMNS, rows, batch_size=BATCH)
 
 
-def _audit_rows(objects: list, *, by, kind: str):
-    """The LogEntry rows of _audit(), made one at a time while COPY sends them. Everything
-    that may query the database (the content type) is read here, before the generator is
-    returned: inside a COPY the connection can run no other statement.
+def _audit_row_maker(model, *, by, kind: str):
+    """A function making the LogEntry row of _audit() for one saved record. Everything that may
+    query the database (the content type) is read here, before: the rows are made while COPY
+    sends them, and inside a COPY the connection can run no other statement.
     JSON goes in as text: what SQLite's adapter makes of it, and what COPY on PostgreSQL reads
     into a jsonb column (a Jsonb wrapper would encode each row once more)."""
-    model = type(objects[0])
     connection = connections[router.db_for_write(LogEntry)]
     content_type_id = ContentType.objects.get_for_model(model).pk
     timestamp = LogEntry._meta.get_field("timestamp").get_db_prep_save(timezone.now(), connection)
     encoder = LogEntry._meta.get_field("changes").encoder
     extra = json.dumps({"import": kind}, cls=encoder)
     cid = get_cid()
+    actor_id = by.pk
     fields = [(f.name, f.attname) for f in model._meta.concrete_fields if not f.primary_key]
     # json.dumps({name: ["None", text]}) written directly, with json's own C string encoder:
     # the same text (a test compares them), without a dict and a list per field and row
     heads = [(json.dumps(name) + ': ["None", ', attname) for name, attname in fields]
-    return _audit_row_stream(objects, heads, fields, encoder, (content_type_id, by.pk, cid, timestamp, extra))
-
-
-def _audit_row_stream(objects, heads, fields, encoder, constants):
-    content_type_id, actor_id, cid, timestamp, extra = constants
     quote = json.encoder.encode_basestring_ascii
-    for obj in objects:
+
+    def row(obj) -> tuple:
         values = obj.__dict__  # every concrete field is loaded on these new objects
         if encoder is None:
             changes = (
@@ -542,8 +545,10 @@ def _audit_row_stream(objects, heads, fields, encoder, constants):
             )
         else:
             changes = json.dumps(_changes(values, fields), cls=encoder)
-        yield (content_type_id, str(obj.pk), obj.pk, str(obj)[:200], CREATE, "", changes, actor_id, cid,
-               timestamp, extra)  # fmt: skip
+        return (content_type_id, str(obj.pk), obj.pk, str(obj)[:200], CREATE, "", changes, actor_id, cid,
+                timestamp, extra)  # fmt: skip
+
+    return row
 
 
 def _changes(values: dict, fields) -> dict:
@@ -641,12 +646,13 @@ def _no_queries(connection):
 
 def _write_clean_customers(*, by, table: Table) -> ImportResult | None:
     """The whole import of a file whose every row is good, in one pass: each row is checked
-    and built while the rows before it are being written (COPY on PostgreSQL), so the
-    database stores while Python checks instead of one waiting for the other. Duplicates of
-    another row of the file are caught as the rows go by; duplicates of existing customers by
-    one query over the written rows afterwards. The first bad row of any kind undoes what was
-    written (a savepoint) and returns None: the caller then checks the file row by row as
-    before, to report every error (a file with errors costs that second pass)."""
+    and built (with its audit entry) while the rows before it are being written (COPY on
+    PostgreSQL), so the database stores while Python checks instead of one waiting for the
+    other. Duplicates of another row of the file are caught as the rows go by; duplicates of
+    existing customers by one query over the written rows afterwards. The first bad row of any
+    kind undoes what was written (a savepoint) and returns None: the caller then checks the
+    file row by row as before, to report every error (a file with errors costs that second
+    pass)."""
     from .customers import customer_build
 
     records, errors = table.records(CUSTOMER_COLUMNS)
@@ -654,15 +660,18 @@ def _write_clean_customers(*, by, table: Table) -> ImportResult | None:
         return None
     lk = Lookups.load(by=by, kind="customers", records=records)
     lk.build.load()
+    audit_row = _audit_row_maker(Customer, by=by, kind="customers")
     connection = connections[router.db_for_write(Customer)]
     objects: list = []
-    seen: tuple[set, set, set] = (set(), set(), set())
+    audit_rows: list = []
+    names: set = set()
+    tax_ids: set = set()
+    phones: set = set()
     clean = True
 
-    def built(numbers):
+    def built(numbers, ids):
         nonlocal clean
-        names, tax_ids, phones = seen
-        for (_number, values), code in zip(records, numbers, strict=True):
+        for (_number, values), code, pk in zip(records, numbers, ids, strict=True):
             with _no_queries(connection):
                 data, problems = parse_row("customers", values, lk, by=by)
                 try:
@@ -683,20 +692,20 @@ def _write_clean_customers(*, by, table: Table) -> ImportResult | None:
                 tax_ids.add(obj.tax_id)
             if len(phone) >= 6:
                 phones.add(phone)
-            obj.code = code
-            obj.created_by = by
+            obj.pk, obj.code, obj.created_by = pk, code, by
             objects.append(obj)
             yield obj
+            # resumed once the row is made (search key, timestamps): its audit entry
+            audit_rows.append(audit_row(obj))
 
     with transaction.atomic():  # a savepoint
         numbers = take_numbers(CUSTOMER_PREFIX, len(records))
+        ids = take_ids(Customer, len(records))
         with _large_cache():
-            insert_rows(Customer, built(numbers), batch_size=BATCH)
+            insert_rows(Customer, built(numbers, ids), batch_size=BATCH, with_pk=True)
+            clean = clean and not _duplicates_of_existing(objects)
             if clean:
-                _read_pks(Customer, objects)
-                clean = not _duplicates_of_existing(objects)
-            if clean:
-                _audit(objects, by=by, kind="customers")
+                _audit(objects, by=by, kind="customers", rows=audit_rows)
         if not clean:
             transaction.set_rollback(True)  # back to the savepoint: no row, no number taken
             return None
