@@ -326,3 +326,5 @@ api.add_router("/invoices", "salesdept.billing.api.invoices.router")
 api.add_router("/payments", "salesdept.billing.api.payments.router")
 api.add_router("/receivables", "salesdept.billing.api.receivables.router")  # aging, collections
 api.add_router("/ledger", "salesdept.ledger.api.ledgers.router")
+api.add_router("/plans", "salesdept.planning.api.router")  # P1: sales plans and targets
+api.add_router("/stats", "salesdept.stats.api.router")  # P2: sales statistics

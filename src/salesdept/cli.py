@@ -298,6 +298,10 @@ def cmd_import(args) -> int:
     from salesdept.core.imports import read_table
     from salesdept.crm.services.imports import run_import
 
+    if args.kind == "sales" and args.only_valid:
+        return _fail(
+            "--only-valid is not supported for sales: a sales history is imported whole or not at all."
+        )
     if _unapplied_migrations():
         return _fail("the database is not up to date; run `salesdept migrate` first.")
     user = _import_user(args.user)
@@ -310,9 +314,14 @@ def cmd_import(args) -> int:
         return _fail(f"{path}: no such file.")
     try:
         table = read_table(path, path.name)
-        result = run_import(
-            by=user, kind=args.kind, table=table, only_valid=args.only_valid, dry_run=args.dry_run
-        )
+        if args.kind == "sales":
+            from salesdept.stats.history import import_history
+
+            result = import_history(by=user, table=table, dry_run=args.dry_run)
+        else:
+            result = run_import(
+                by=user, kind=args.kind, table=table, only_valid=args.only_valid, dry_run=args.dry_run
+            )
     except PermissionDenied:
         return _fail(f"{user.username} is not allowed to import {args.kind}.")
     except DomainError as exc:
@@ -320,17 +329,28 @@ def cmd_import(args) -> int:
     if result.errors:
         _print_row_errors(result.errors)
         _say()
-    _say(
-        f"{result.total} row(s) read, {result.valid} good, {result.skipped} with errors; "
-        f"{result.created} {args.kind} created as {user.username}."
-    )
+    if args.kind == "sales":
+        _say(
+            f"{result.total} row(s) read, {result.valid} good, {result.skipped} with errors, "
+            f"{result.already_imported} already imported; {result.created} sales line(s) imported as "
+            f"{user.username} ({'to create' if args.dry_run else 'created'}: {result.new_customers} "
+            f"customer(s), {result.new_products} product(s), {result.new_categories} category(ies))."
+        )
+    else:
+        _say(
+            f"{result.total} row(s) read, {result.valid} good, {result.skipped} with errors; "
+            f"{result.created} {args.kind} created as {user.username}."
+        )
     if args.dry_run:
         _say("Dry run: nothing was written.")
         return 1 if result.errors and not args.only_valid else 0
     if result.created:
         return 0
     if result.errors:
-        _say("Nothing was written. Correct the rows above, or use --only-valid to import the good rows.")
+        if args.kind == "sales":
+            _say("Nothing was written. Correct the rows above and import the file again.")
+        else:
+            _say("Nothing was written. Correct the rows above, or use --only-valid to import the good rows.")
         return 1
     return 0
 
@@ -419,12 +439,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "import",
-        help="import customers, contacts or leads from a CSV or XLSX file",
+        help="import customers, contacts or leads, or past sales, from a CSV or XLSX file",
         description="Check every row first and print each bad row (row, column, reason). Nothing is "
-        "written unless every row is good, or --only-valid is given. The import runs as --user "
-        "(default: the only active user with the admin role) within that user's scope.",
+        "written unless every row is good, or --only-valid is given (not for sales). The import runs "
+        "as --user (default: the only active user with the admin role) within that user's scope. "
+        "`sales` records past order lines as historical sales (lines already imported are skipped).",
     )
-    p.add_argument("kind", choices=["customers", "contacts", "leads"])
+    p.add_argument("kind", choices=["customers", "contacts", "leads", "sales"])
     p.add_argument("file", help="a .csv (UTF-8 or GBK) or .xlsx file; the first row holds the column titles")
     p.add_argument("--user", help="username to import as (their permissions and scope apply)")
     p.add_argument("--only-valid", action="store_true", help="write the good rows even if others have errors")

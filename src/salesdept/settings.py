@@ -62,8 +62,10 @@ INSTALLED_APPS = [
     "salesdept.ledger",
     "salesdept.warehouse",
     "salesdept.sales",
+    "salesdept.stats",
     "salesdept.shipping",
     "salesdept.billing",
+    "salesdept.planning",
     "salesdept.web",
 ]
 

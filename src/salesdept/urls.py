@@ -14,6 +14,8 @@ urlpatterns = [
     path("shipping/", include("salesdept.shipping.urls")),
     path("billing/", include("salesdept.billing.urls")),
     path("ledger/", include("salesdept.ledger.urls")),
+    path("planning/", include("salesdept.planning.urls")),
+    path("stats/", include("salesdept.stats.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -10,7 +10,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from . import crm, order_to_cash, receivables, sales, warehouse
+from . import crm, order_to_cash, receivables, sales, stats, warehouse
 from .http import Client
 
 BENCH_USERS = 10_000
@@ -79,6 +79,7 @@ SEEDERS: list[Callable[[random.Random], dict]] = [
     warehouse.seed_warehouse,
     order_to_cash.seed_order_to_cash,
     receivables.seed_receivables,
+    stats.seed_stats,
 ]
 
 
@@ -161,6 +162,8 @@ WORKLOADS: list[Workload] = [
         Workload(name, description, measure)
         for name, description, measure in receivables.RECEIVABLES_WORKLOADS
     ),
+    # P2 sales statistics over 1,000,000 order lines (bench/stats.py)
+    *(Workload(name, description, measure) for name, description, measure in stats.STATS_WORKLOADS),
 ]
 
 # Timed in-process (bench/inprocess.py, Django set up) after the HTTP workloads: (name,
@@ -169,4 +172,5 @@ SERVICE_WORKLOADS = [
     *warehouse.SERVICE_WORKLOADS,
     *order_to_cash.SERVICE_WORKLOADS,
     *receivables.SERVICE_WORKLOADS,
+    *stats.SERVICE_WORKLOADS,
 ]

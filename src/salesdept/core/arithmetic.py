@@ -4,10 +4,13 @@ floating point (0.57 + 54.09 + 1.84 = 56.50000000000001), which a check constrai
 comparison then sees. So the sum is rounded back to the column's decimal places in the same
 statement: exact on both."""
 
-from django.db.models import F
-from django.db.models.functions import Round
+from decimal import Decimal
 
-__all__ = ["moved"]
+from django.db import connection
+from django.db.models import BigIntegerField, F, Sum, Value
+from django.db.models.functions import Cast, Round
+
+__all__ = ["exact_sum", "from_sum", "moved"]
 
 
 def moved(model, name: str, delta):
@@ -15,3 +18,23 @@ def moved(model, name: str, delta):
     the decimal places of `model.name`: use it as a value of QuerySet.update()."""
     field = model._meta.get_field(name)
     return Round(F(name) + delta, field.decimal_places, output_field=field)
+
+
+def exact_sum(expression, *, places: int = 2, **extra):
+    """Σ of a decimal expression with `places` decimals, exact: whole units of the last place
+    (cents for money) summed as integers on SQLite, where a float sum of millions of rows drifts;
+    the numeric sum on PostgreSQL. Read it with from_sum(value, places=…)."""
+    if connection.vendor == "sqlite":
+        expression = F(expression) if isinstance(expression, str) else expression
+        return Sum(Cast(Round(expression * Value(Decimal(10**places))), BigIntegerField()), **extra)
+    return Sum(expression, **extra)
+
+
+def from_sum(value, *, places: int = 2) -> Decimal:
+    """An exact_sum() as a Decimal with `places` decimals (None → 0)."""
+    unit = Decimal(1).scaleb(-places)
+    if value is None:
+        return Decimal(0).quantize(unit)
+    if connection.vendor == "sqlite":
+        return (Decimal(int(value)) * unit).quantize(unit)
+    return Decimal(str(value)).quantize(unit)

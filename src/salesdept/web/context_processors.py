@@ -89,6 +89,16 @@ MENU = [
         permission="sales.view_contract",
         group="sales",
     ),
+    # P2: the sales statistics report 销售统计报表
+    MenuItem(
+        "sales_statistics",
+        _("Sales statistics"),
+        "stats:sales_report",
+        permission="stats.view_salesfact",
+        group="sales",
+    ),
+    # P1: sales plans and targets
+    MenuItem("plans", _("Sales plans"), "planning:plan_list", permission="planning.view_plan", group="sales"),
     # F1, F5: shipping and returns
     MenuItem(
         "shipments",

@@ -10,12 +10,11 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import connection
-from django.db.models import BigIntegerField, F, Q, Sum, Value
-from django.db.models.functions import Cast, Round
+from django.db.models import F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from salesdept.core.arithmetic import exact_sum, from_sum
 from salesdept.core.errors import ValidationFailed
 from salesdept.core.permissions import require
 
@@ -45,24 +44,6 @@ ZERO = Decimal("0.00")
 def cents(value) -> Decimal:
     """A database sum as exact cents (None → 0.00)."""
     return Decimal(str(value or 0)).quantize(CENT)
-
-
-def exact_sum(expression, **extra):
-    """Σ of a money expression, exact: whole cents summed as integers on SQLite (a float sum of
-    millions of lines drifts by cents), the numeric sum on PostgreSQL. Read it with from_sum()."""
-    if connection.vendor == "sqlite":
-        expression = F(expression) if isinstance(expression, str) else expression
-        return Sum(Cast(Round(expression * Value(Decimal(100))), BigIntegerField()), **extra)
-    return Sum(expression, **extra)
-
-
-def from_sum(value) -> Decimal:
-    """An exact_sum() as cents (None → 0.00)."""
-    if value is None:
-        return ZERO
-    if connection.vendor == "sqlite":
-        return (Decimal(int(value)) / 100).quantize(CENT)
-    return cents(value)
 
 
 def month_range(year: int, month: int) -> tuple[datetime.date, datetime.date]:

@@ -1,0 +1,282 @@
+"""Bench of the sales statistics 销售统计报表 (P2) over 1,000,000 order lines.
+
+The seeder writes the facts of 1,000,000 order lines in bulk (COPY on PostgreSQL, executemany
+on SQLite) — each line ordered, then shipped and invoiced a few days later (when that day has
+come), each order collected a month or two after — spread over the two years before this one
+and this year to date, for the crm seeder's customers (their owners, teams and regions) and
+1,000 products in 30 categories; then the monthly totals are summed from the facts by the
+database, one INSERT … SELECT per dimension (verify_summaries / I12 then hold).
+
+Workloads: `stats_reports` in-process (stats.selectors.sales_report as the director: this year
+by month × region, this quarter by salesperson, this month by product, in turn; the first call
+of each is reported apart as the cold one) and `stats_api` over HTTP (GET /api/v1/stats/sales,
+the same three). Target: every report under 500 ms (p95 over 20 runs) on SQLite and PostgreSQL.
+`SALESDEPT_BENCH_QUICK=1`: 20,000 lines."""
+
+import datetime
+import json
+import os
+import random
+import time
+from decimal import Decimal
+
+FULL = {"lines": 1_000_000}
+QUICK = {"lines": 20_000}
+PRODUCTS = 1_000
+CATEGORIES = 30
+RUNS = 20  # p95 over 20 runs per report
+VIEWER = "director"
+CHANNELS = ("direct",) * 6 + ("dealer",) * 2 + ("online", "project")
+
+
+def sizes() -> dict:
+    return dict(QUICK if os.environ.get("SALESDEPT_BENCH_QUICK") == "1" else FULL)
+
+
+def _catalog(rng: random.Random) -> list[tuple[int, int, int]]:
+    """1,000 products in 30 categories: (product id, category id, price in cents)."""
+    from salesdept.catalog.models import Category, Product
+
+    categories = [
+        Category.objects.get_or_create(code=f"BST-{c:02d}", defaults={"name": f"统计类别{c:02d}"})[0]
+        for c in range(1, CATEGORIES + 1)
+    ]
+    existing = set(Product.objects.filter(code__startswith="BST-P").values_list("code", flat=True))
+    Product.objects.bulk_create(
+        [
+            Product(
+                code=f"BST-P{p:04d}",
+                name=f"统计产品{p:04d}",
+                category=categories[p % CATEGORIES],
+                list_price=Decimal(rng.randrange(5_000, 500_000)) / 100,
+                tax_rate=Decimal("13.00"),
+            )
+            for p in range(1, PRODUCTS + 1)
+            if f"BST-P{p:04d}" not in existing
+        ],
+        batch_size=1000,
+    )
+    return [
+        (pk, category, int(price * 100))
+        for pk, category, price in Product.objects.filter(code__startswith="BST-P").values_list(
+            "pk", "category_id", "list_price"
+        )
+    ]
+
+
+def seed_stats(rng: random.Random) -> dict:
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from salesdept.accounts.models import User
+    from salesdept.crm.models import Customer
+    from salesdept.stats.models import SalesFact
+
+    from .crm import _insert
+
+    started = time.perf_counter()
+    lines = sizes()["lines"]
+    today = timezone.localdate()
+    first = datetime.date(today.year - 2, 1, 1)
+    span = (today - first).days + 1
+    teams = dict(User.objects.values_list("pk", "team_id"))
+    customers = list(Customer.objects.filter(is_active=True).values_list("pk", "owner_id", "region_id"))
+    products = _catalog(rng)
+    names = ["kind", "day", "source", "source_id", "number", "line", "region_id", "salesperson_id", "team_id",
+             "customer_id", "product_id", "category_id", "channel", "quantity", "amount", "cost"]  # fmt: skip
+
+    def facts():
+        made, order = 0, 0
+        while made < lines:
+            order += 1
+            customer, owner, region = rng.choice(customers)
+            team = teams.get(owner)
+            channel = rng.choice(CHANNELS)
+            day = first + datetime.timedelta(days=rng.randrange(span))
+            number = f"BST-{order:07d}"
+            done = day + datetime.timedelta(days=rng.randrange(1, 15))
+            paid_on = day + datetime.timedelta(days=rng.randrange(30, 75))
+            total = 0
+            for line in range(1, min(rng.randint(1, 5), lines - made) + 1):
+                product, category, price = rng.choice(products)
+                quantity = rng.randint(1, 20)
+                cents = price * quantity
+                amount = Decimal(cents) / 100
+                cost = Decimal(cents * rng.randint(55, 85) // 100) / 100
+                common = (
+                    region,
+                    owner,
+                    team,
+                    customer,
+                    product,
+                    category,
+                    channel,
+                    Decimal(quantity),
+                    amount,
+                )
+                yield ("ordered", day, "order", order, number, str(line), *common, cost)
+                if done <= today:
+                    yield ("shipped", done, "shipment", order, number, str(line), *common, Decimal(0))
+                    yield ("invoiced", done, "invoice", order, number, str(line), *common, Decimal(0))
+                total += cents
+                made += 1
+            if paid_on <= today:
+                dims = (region, owner, team, customer, None, None, channel)
+                paid = (Decimal(0), Decimal(total) / 100, Decimal(0))
+                yield ("collected", paid_on, "payment", order, number, "", *dims, *paid)
+
+    with transaction.atomic():
+        # a bulk load indexes once at the end: building an index from the whole table is several
+        # times faster than keeping it up to date row by row (the same indexes come back)
+        with connection.schema_editor() as editor:
+            for index in SalesFact._meta.indexes:
+                editor.remove_index(SalesFact, index)
+        _insert(SalesFact, names, facts(), {})
+        if connection.vendor == "postgresql":  # the deferred foreign-key checks first
+            with connection.cursor() as cursor:
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        with connection.schema_editor() as editor:
+            for index in SalesFact._meta.indexes:
+                editor.add_index(SalesFact, index)
+        inserted = time.perf_counter()
+        sum_totals()
+    done = time.perf_counter()
+    return {
+        "stats_lines": lines,
+        "stats_facts": SalesFact.objects.count(),
+        "stats_seed_s": round(done - started, 1),
+        "stats_facts_s": round(inserted - started, 1),
+        "stats_totals_s": round(done - inserted, 1),
+    }
+
+
+def sum_totals() -> None:
+    """The monthly totals of every dimension summed from the facts by the database (what
+    record_facts would have added up fact by fact): one INSERT … SELECT per dimension. Exact:
+    whole cents (thousandths for quantities) are summed as integers on SQLite."""
+    from django.db import connection
+
+    from salesdept.stats.models import DIMENSION_COLUMNS, SalesFact, SalesTotal
+
+    quote = connection.ops.quote_name
+    facts = quote(SalesFact._meta.db_table)
+    totals = quote(SalesTotal._meta.db_table)
+    sqlite = connection.vendor == "sqlite"
+
+    def total(column: str, kind: str, places: int) -> str:
+        picked = f"CASE WHEN kind = '{kind}' THEN {column} ELSE 0 END"
+        if sqlite:
+            scale = 10**places
+            return f"ROUND(SUM(CAST(ROUND({picked} * {scale}) AS INTEGER)) / {scale}.0, {places})"
+        return f"SUM({picked})"
+
+    month = "date(day, 'start of month')" if sqlite else "CAST(date_trunc('month', day) AS date)"
+    measures = {
+        "ordered_amount": total("amount", "ordered", 2),
+        "ordered_quantity": total("quantity", "ordered", 3),
+        "cost": total("cost", "ordered", 2),
+        "orders": "COUNT(DISTINCT CASE WHEN kind = 'ordered' AND amount > 0 "
+        "THEN source || ':' || number END)",
+        "shipped_amount": total("amount", "shipped", 2),
+        "shipped_quantity": total("quantity", "shipped", 3),
+        "invoiced_amount": total("amount", "invoiced", 2),
+        "collected_amount": total("amount", "collected", 2),
+    }
+    with connection.cursor() as cursor:
+        for dimension, column in DIMENSION_COLUMNS.items():
+            key = f"COALESCE(CAST({quote(column)} AS TEXT), '')"
+            into = ", ".join(["month", "dimension", quote("key"), *(quote(m) for m in measures)])
+            cursor.execute(
+                f"INSERT INTO {totals} ({into}) "
+                f"SELECT {month}, %s, {key}, {', '.join(measures.values())} FROM {facts} "
+                f"GROUP BY {month}, {key}",
+                [dimension.value],
+            )
+    if sqlite:
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+
+
+# ---------------------------------------------------------------------------- the three reports
+
+
+def _reports(today: datetime.date) -> list[tuple[str, str, datetime.date, datetime.date]]:
+    from salesdept.stats.selectors import report_range
+
+    return [
+        ("year by month × region", "region", *report_range(period="year", today=today)),
+        ("quarter by salesperson", "salesperson", *report_range(period="quarter", today=today)),
+        ("month by product", "product", *report_range(period="month", today=today)),
+    ]
+
+
+def measure_reports_service(params: dict, n: int) -> dict | tuple[list[float], int]:
+    """sales_report() as the director, the three reports in turn; the first call of each is the
+    cold one (a fresh process: nothing of the report cached by Django or the database's own
+    plan cache). Every answer must hold sales."""
+    from django.utils import timezone
+
+    from salesdept.accounts.models import User
+    from salesdept.stats.selectors import DEFAULT_MEASURES, sales_report
+
+    from .http import summary
+
+    viewer = User.objects.get(username=VIEWER)
+    reports = _reports(timezone.localdate())
+    if n <= 5:  # the runner's warm-up call: the cold figures are taken by the measured call
+        return [], 0
+    result, errors = {}, 0
+    for name, dimension, start, end in reports:
+        times = []
+        for _ in range(RUNS + 1):
+            t = time.perf_counter()
+            report = sales_report(
+                viewer, dimension=dimension, start=start, end=end, measures=DEFAULT_MEASURES
+            )
+            times.append(time.perf_counter() - t)
+            errors += not (report.rows and report.total["ordered_amount"] > 0)
+        result[name] = {"cold_ms": round(times[0] * 1000, 1), **summary(times[1:], 0)}
+    worst = max(r["p95_ms"] for r in result.values())
+    return {"reports": result, "p95_ms": worst, "errors": errors, "requests": RUNS * len(reports)}
+
+
+SERVICE_WORKLOADS = [
+    (
+        "stats_reports",
+        "sales_report() 销售统计报表 as the director over 1,000,000 order lines: this year by month × "
+        "region, this quarter by salesperson, this month by product (cold = first call; p95 over 20 "
+        "runs); target < 500 ms",
+        measure_reports_service,
+    ),
+]
+
+
+# ---------------------------------------------------------------------------- HTTP API
+
+
+def measure_reports_api(host: str, port: int, params: dict, n: int) -> tuple[list[float], int]:
+    """GET /api/v1/stats/sales as the director, the three reports in turn."""
+    from .sales import TokenClient
+
+    queries = [
+        "dimension=region&period=year",
+        "dimension=salesperson&period=quarter",
+        "dimension=product&period=month",
+    ]
+    client = TokenClient(host, port, VIEWER, params["password"])
+    times, errors = [], 0
+    for i in range(min(n, RUNS * len(queries))):
+        answer = client.get(f"/api/v1/stats/sales?{queries[i % len(queries)]}")
+        times.append(answer.seconds)
+        errors += answer.status != 200 or not json.loads(answer.body)["rows"]
+    return times, errors
+
+
+STATS_WORKLOADS = [
+    (
+        "stats_api",
+        "GET /api/v1/stats/sales (director) over 1,000,000 order lines: year by month × region, quarter "
+        "by salesperson, month by product, in turn; target < 500 ms",
+        measure_reports_api,
+    ),
+]

@@ -1,0 +1,262 @@
+"""Pages of sales plans 销售计划 (P1): the list (search, year, status, sortable columns, export),
+the detail (targets in the reader's scope, rows × months with quarter and year columns, the
+review buttons the workflow allows, versions and history) and the form (year, targets with a
+yearly figure spread evenly or by weights, or 12 monthly values). Thin: reads through selectors,
+writes through services."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils.dates import MONTHS_AP
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+from django.views.decorators.http import require_POST
+
+from salesdept.core.errors import DomainError
+from salesdept.core.exports import Column
+from salesdept.core.listing import list_page
+
+from . import selectors, services
+from .filters import PlanFilter
+from .forms import PlanForm, TargetFormSet, apply_refusal, subject_choices
+from .models import Level, Measure, Plan, PlanStatus
+
+FILTERS = ("q", "year", "status")
+
+COLUMNS = [
+    Column("number", _("Number")),
+    Column("calendar_year", _("Year")),
+    Column("title", _("Title")),
+    Column("status", _("Status"), lambda p: p.get_status_display()),
+    Column("prepared_by", _("Prepared by"), lambda p: str(p.prepared_by)),
+    Column("revision_no", _("Revision")),
+    Column("created_at", _("Created at")),
+]
+
+DONE = {
+    "submit": _("%(number)s was submitted for review."),
+    "approve": _("%(number)s was approved."),
+    "reject": _("%(number)s was sent back."),
+    "cancel": _("%(number)s was cancelled."),
+}
+BUTTONS = {
+    "submit": (pgettext_lazy("document action", "Submit for review"), "btn-primary"),
+    "approve": (pgettext_lazy("document action", "Approve"), "btn-success"),
+    "reject": (pgettext_lazy("document action", "Send back"), "btn-outline-danger"),
+    "cancel": (pgettext_lazy("document action", "Cancel document"), "btn-outline-secondary"),
+}
+CONFIRM = {
+    "cancel": _("Cancel this plan? This cannot be undone."),
+    "approve": _("Approve this plan? It becomes the year's plan and can then only be changed by a revision."),
+}
+
+
+@login_required
+@permission_required("planning.view_plan", raise_exception=True)
+def plan_list_view(request):
+    """Plans: search, year, status, sortable columns, 50 a page, Export CSV/XLSX."""
+    return list_page(
+        request,
+        rows=lambda: selectors.plan_list(user=request.user, filters=request.GET),
+        empty=Plan.objects.none(),
+        form=PlanFilter(request.GET or None).form,
+        filters=FILTERS,
+        columns=COLUMNS,
+        export_name="plans",
+        export_title=str(_("Sales plans")),
+        template="planning/plan_list.html",
+        context={"can_add": request.user.has_perm("planning.add_plan")},
+    )
+
+
+def _buttons(actions: list[str]) -> list[dict]:
+    return [
+        {
+            "name": name,
+            "label": BUTTONS[name][0],
+            "style": BUTTONS[name][1],
+            "confirm": CONFIRM.get(name, ""),
+            "needs_reason": name == "reject",
+            "optional_note": name == "approve",
+        }
+        for name in actions
+        if name in BUTTONS
+    ]
+
+
+def period_headers() -> dict:
+    return {
+        "months": [MONTHS_AP[m] for m in services.MONTHS],
+        "quarters": [_("Q%(number)s") % {"number": q} for q in selectors.QUARTERS],
+    }
+
+
+def _detail(request, plan: Plan, *, status: int = 200):
+    actions = services.plan_allowed_actions(plan, request.user)
+    quarters = {
+        r["line"]: r["values"] for r in selectors.targets(user=request.user, plan=plan, period="quarter")
+    }
+    rows = selectors.targets(user=request.user, plan=plan, period="month")
+    labels = {"level": dict(Level.choices), "measure": dict(Measure.choices)}
+    for row in rows:
+        row["quarters"] = quarters.get(row["line"], [])
+        row["level_label"] = labels["level"].get(row["level"], row["level"])
+        row["measure_label"] = labels["measure"].get(row["measure"], row["measure"])
+        row["places"] = 2 if row["measure"] in (Measure.AMOUNT, Measure.COLLECTIONS) else 0
+    return render(
+        request,
+        "planning/plan_detail.html",
+        {
+            "plan": plan,
+            "rows": rows,
+            "actions": actions,
+            "buttons": _buttons(actions),
+            "chain": selectors.chain(plan),
+            **period_headers(),
+        },
+        status=status,
+    )
+
+
+@login_required
+@permission_required("planning.view_plan", raise_exception=True)
+def plan_detail_view(request, pk: int):
+    return _detail(request, selectors.plan_get(user=request.user, plan_id=pk))
+
+
+ACTIONS = {
+    "submit": services.plan_submit,
+    "approve": services.plan_approve,
+    "reject": services.plan_reject,
+    "cancel": services.plan_cancel,
+}
+
+
+@login_required
+@require_POST
+def plan_action_view(request, pk: int, action: str):
+    """POST: one workflow move (submit, approve, reject with a reason, cancel). A refusal is
+    shown on the detail page with its status (403/409/400)."""
+    if action not in ACTIONS:
+        raise Http404
+    plan = selectors.plan_get(user=request.user, plan_id=pk)
+    try:
+        ACTIONS[action](by=request.user, plan_id=pk, note=request.POST.get("note", ""))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        for message in exc.fields.values():
+            if str(message) != str(exc.message):
+                messages.error(request, message)
+        return _detail(request, selectors.plan_get(user=request.user, plan_id=pk), status=exc.status)
+    messages.success(request, DONE[action] % {"number": plan.number})
+    return redirect("planning:plan_detail", pk=pk)
+
+
+@login_required
+@permission_required("planning.add_plan", raise_exception=True)
+@require_POST
+def plan_revise_view(request, pk: int):
+    try:
+        revision = services.plan_revise(by=request.user, plan_id=pk, note=request.POST.get("note", ""))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return _detail(request, selectors.plan_get(user=request.user, plan_id=pk), status=exc.status)
+    messages.success(request, _("Revision %(number)s was drafted.") % {"number": revision.number})
+    return redirect("planning:plan_edit", pk=revision.pk)
+
+
+# --- form -------------------------------------------------------------------------------------
+
+
+def _formset(request, data=None, *, plan: Plan | None = None):
+    initial = None
+    if plan is not None and data is None:
+        initial = []
+        for r in selectors.targets(user=request.user, plan=plan, period="month"):
+            row = {"level": r["level"], "measure": r["measure"], "year_total": r["year"], "spread": "months"}
+            if r["subject_id"] is not None:
+                row["subject"] = f"{r['level']}:{r['subject_id']}"
+            row.update({f"m{m}": v for m, v in zip(services.MONTHS, r["values"], strict=True)})
+            initial.append(row)
+    return TargetFormSet(
+        data, initial=initial, prefix="targets", form_kwargs={"subjects": subject_choices(request.user)}
+    )
+
+
+def _form_page(request, form, formset, plan=None, status=200):
+    return render(
+        request,
+        "planning/plan_form.html",
+        {"form": form, "targets": formset, "plan": plan},
+        status=status,
+    )
+
+
+@login_required
+@permission_required("planning.add_plan", raise_exception=True)
+def plan_create_view(request):
+    """Draft the plan of a year with its targets in one page."""
+    if request.method == "POST":
+        form, formset = PlanForm(request.POST), _formset(request, request.POST)
+        if form.is_valid() and formset.is_valid():
+            try:
+                plan = services.plan_create(
+                    by=request.user,
+                    year=form.cleaned_data["year"],
+                    title=form.cleaned_data["title"],
+                    notes=form.cleaned_data["notes"],
+                    targets=formset.rows(),
+                )
+            except DomainError as exc:
+                apply_refusal(exc, form, formset)
+                return _form_page(request, form, formset, status=exc.status)
+            messages.success(request, _("%(number)s was drafted.") % {"number": plan.number})
+            return redirect("planning:plan_detail", pk=plan.pk)
+        return _form_page(request, form, formset, status=400)
+    return _form_page(request, PlanForm(), _formset(request))
+
+
+@login_required
+@permission_required("planning.change_plan", raise_exception=True)
+def plan_edit_view(request, pk: int):
+    """Change a draft: title, notes and the targets in the editor's scope."""
+    plan = selectors.plan_get(user=request.user, plan_id=pk)
+    if plan.status != PlanStatus.DRAFT:
+        messages.info(request, _("Only a draft can be changed."))
+        return redirect("planning:plan_detail", pk=pk)
+    if request.method == "POST":
+        data = request.POST.copy()
+        data["year"] = plan.calendar_year  # the year of a plan is fixed once drafted
+        form, formset = PlanForm(data), _formset(request, data)
+        if form.is_valid() and formset.is_valid():
+            try:
+                services.plan_update_draft(
+                    by=request.user,
+                    plan_id=pk,
+                    version=form.cleaned_data.get("version"),
+                    title=form.cleaned_data["title"],
+                    notes=form.cleaned_data["notes"],
+                    targets=formset.rows(),
+                )
+            except DomainError as exc:
+                apply_refusal(exc, form, formset)
+                return _form_page(request, form, formset, plan, status=exc.status)
+            messages.success(request, _("The plan was saved."))
+            return redirect("planning:plan_detail", pk=pk)
+        return _form_page(request, form, formset, plan, status=400)
+    initial = {"year": plan.calendar_year, "title": plan.title, "notes": plan.notes, "version": plan.version}
+    form = PlanForm(initial=initial)
+    form.fields["year"].disabled = True
+    return _form_page(request, form, _formset(request, plan=plan), plan)
+
+
+urlpatterns = [
+    path("plans/", plan_list_view, name="plan_list"),
+    path("plans/new/", plan_create_view, name="plan_create"),
+    path("plans/<int:pk>/", plan_detail_view, name="plan_detail"),
+    path("plans/<int:pk>/edit/", plan_edit_view, name="plan_edit"),
+    path("plans/<int:pk>/revise/", plan_revise_view, name="plan_revise"),
+    path("plans/<int:pk>/<str:action>/", plan_action_view, name="plan_action"),
+]
