@@ -63,8 +63,12 @@ PAGES = [
     ("fulfillment-detail", "/sales/fulfillment/{contract}/", "ds"),
     ("fulfillment-statistics", "/sales/fulfillment/statistics/", "ds"),
     ("signal-list", "/audit/signals/", "d"),
+    ("plan-list", "/planning/plans/", "ds"),
+    ("plan-form", "/planning/plans/new/", "d"),
+    ("stats-report", "/stats/sales/", "ds"),
+    ("stats-report-quarter", "/stats/sales/?period=quarter&dimension=salesperson", "ds"),
 ]
-FORMS = {"quotation-form", "contract-form"}
+FORMS = {"quotation-form", "contract-form", "plan-form"}
 
 
 @pytest.fixture(scope="module")

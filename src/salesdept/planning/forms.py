@@ -45,7 +45,7 @@ def subject_choices(user) -> list:
 
 class PlanForm(forms.Form):
     year = forms.IntegerField(label=_("Year"), min_value=FIRST_YEAR, max_value=LAST_YEAR)
-    title = forms.CharField(label=_("Title"), max_length=200, required=False)
+    title = forms.CharField(label=_("Plan title"), max_length=200, required=False)
     notes = forms.CharField(
         label=_("Notes"), required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 2})
     )

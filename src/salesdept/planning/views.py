@@ -28,7 +28,7 @@ FILTERS = ("q", "year", "status")
 COLUMNS = [
     Column("number", _("Number")),
     Column("calendar_year", _("Year")),
-    Column("title", _("Title")),
+    Column("title", _("Plan title")),
     Column("status", _("Status"), lambda p: p.get_status_display()),
     Column("prepared_by", _("Prepared by"), lambda p: str(p.prepared_by)),
     Column("revision_no", _("Revision")),
