@@ -84,12 +84,6 @@ def _fact_aggregates() -> dict:
     return out
 
 
-def _total_aggregates() -> dict:
-    out = {name: exact_sum(name, places=_places(name)) for name in _FACT_MEASURES}
-    out["orders"] = Sum("orders")
-    return out
-
-
 def _read(row: dict) -> dict:
     values = {name: from_sum(row.get(name), places=_places(name)) for name in _FACT_MEASURES}
     values["orders"] = int(row.get("orders") or 0)
