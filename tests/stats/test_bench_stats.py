@@ -55,3 +55,29 @@ def test_the_workload_reports_every_report_with_sales(world, monkeypatch):
     assert figures["errors"] == 0
     assert set(figures["reports"]) == {"year by month × region", "quarter by salesperson", "month by product"}
     assert all("cold_ms" in r and r["requests"] == 2 for r in figures["reports"].values())
+
+
+def test_the_http_workload_needs_no_django(tmp_path):
+    """`salesdept bench` runs the HTTP workloads in a process without Django: the workload must
+    take everything from the seeder's parameters (here it reaches the network, and fails there)."""
+    import json
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    params = {"password": "x", "stats_reports": [["r", "region", "2026-01-01", "2026-12-31"]]}
+    code = (
+        "import json, sys\n"
+        "from salesdept.bench import stats\n"
+        f"stats.measure_reports_api('127.0.0.1', {port}, json.loads(sys.argv[1]), 3)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    result = subprocess.run(
+        [sys.executable, "-c", code, json.dumps(params)], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert "ConnectionRefusedError" in result.stderr, result.stderr[-2000:]
+    assert "settings are not configured" not in result.stderr

@@ -160,6 +160,11 @@ def seed_stats(rng: random.Random) -> dict:
         sum_totals()
     done = time.perf_counter()
     return {
+        # the three reports' ranges, for the HTTP workload too (its process has no Django)
+        "stats_reports": [
+            [name, dimension, first.isoformat(), last.isoformat()]
+            for name, dimension, first, last in _reports(today)
+        ],
         "stats_lines": lines,
         "stats_facts": SalesFact.objects.count(),
         "stats_seed_s": round(done - started, 1),
@@ -235,7 +240,6 @@ def measure_reports_service(params: dict, n: int) -> dict | tuple[list[float], i
     """sales_report() as the director, the three reports in turn; the first call of each is the
     cold one (a fresh process: nothing of the report cached by Django or the database's own
     plan cache). Every answer must hold sales."""
-    from django.utils import timezone
 
     from salesdept.accounts.models import User
     from salesdept.stats.selectors import DEFAULT_MEASURES, sales_report
@@ -243,7 +247,10 @@ def measure_reports_service(params: dict, n: int) -> dict | tuple[list[float], i
     from .http import summary
 
     viewer = User.objects.get(username=VIEWER)
-    reports = _reports(timezone.localdate())
+    reports = [
+        (name, dimension, datetime.date.fromisoformat(first), datetime.date.fromisoformat(last))
+        for name, dimension, first, last in params["stats_reports"]
+    ]
     if n <= 5:  # the runner's warm-up call: the cold figures are taken by the measured call
         return [], 0
     result, errors = {}, 0
@@ -277,13 +284,11 @@ SERVICE_WORKLOADS = [
 
 def measure_reports_api(host: str, port: int, params: dict, n: int) -> tuple[list[float], int]:
     """GET /api/v1/stats/sales as the director, the three reports in turn."""
-    from django.utils import timezone
-
     from .sales import TokenClient
 
     queries = [
-        f"dimension={dimension}&period=range&start={start}&end={end}"
-        for _name, dimension, start, end in _reports(timezone.localdate())
+        f"dimension={dimension}&period=range&start={first}&end={last}"
+        for _name, dimension, first, last in params["stats_reports"]
     ]
     client = TokenClient(host, port, VIEWER, params["password"])
     times, errors = [], 0
