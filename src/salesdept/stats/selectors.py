@@ -23,6 +23,7 @@ from salesdept.core.arithmetic import exact_sum, from_sum
 from salesdept.core.errors import ValidationFailed
 from salesdept.core.permissions import require
 from salesdept.crm.models import Customer
+from salesdept.ledger.selectors.balances import month_range
 
 from .models import DIMENSION_COLUMNS, TOTAL_MEASURES, Dimension, Kind, SalesFact, SalesTotal
 
@@ -247,7 +248,7 @@ def sales_report(
             fact_column, kind = _FACT_MEASURES[name]
             return exact_sum(fact_column, places=_places(name), filter=Q(kind=kind) & condition)
 
-    spans = [within(max(month, start), min(_last_day(month.year, month.month), end)) for month in months]
+    spans = [within(max(month, start), min(month_range(month.year, month.month)[1], end)) for month in months]
     spans += [within(*year_before), within(*period_before)]
     aggregates = {f"m{i}_{name}": measure(name, span) for i, span in enumerate(spans) for name in bases}
     rows = (
@@ -346,12 +347,6 @@ def totals_mismatches(limit: int = 20) -> list[str]:
     return problems
 
 
-def _last_day(year: int, month: int) -> datetime.date:
-    return (datetime.date(year, month, 28) + datetime.timedelta(days=4)).replace(day=1) - datetime.timedelta(
-        days=1
-    )
-
-
 def report_range(
     *, period: str, year: int | None = None, quarter: int | None = None, month: int | None = None,
     start: datetime.date | None = None, end: datetime.date | None = None, today: datetime.date,
@@ -383,11 +378,11 @@ def report_range(
         quarter = (today.month - 1) // 3 + 1 if quarter is None else quarter
         if not 1 <= quarter <= 4:
             raise ValidationFailed({"quarter": _("Enter a quarter from 1 to 4.")})
-        return datetime.date(year, quarter * 3 - 2, 1), _last_day(year, quarter * 3)
+        return datetime.date(year, quarter * 3 - 2, 1), month_range(year, quarter * 3)[1]
     month = today.month if month is None else month
     if not 1 <= month <= 12:
         raise ValidationFailed({"month": _("Enter a month from 1 to 12.")})
-    return datetime.date(year, month, 1), _last_day(year, month)
+    return month_range(year, month)
 
 
 def member_labels(dimension: str, keys) -> dict[str, str]:

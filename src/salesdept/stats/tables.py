@@ -13,6 +13,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from salesdept.core.exports import Column
+from salesdept.ledger.selectors.balances import month_range
 
 from .models import Source
 from .selectors import Report, member_labels
@@ -140,10 +141,6 @@ class ReportTable:
         return f"{self.places}g"
 
 
-def _last_day(month: datetime.date) -> datetime.date:
-    return (month.replace(day=28) + datetime.timedelta(days=4)).replace(day=1) - datetime.timedelta(days=1)
-
-
 def _row(report: Report, measure: str, key: str, label: str, months: dict, total, year, period, *, is_total):
     zero = report.total[measure] - report.total[measure]  # 0 with the measure's places
     cells = []
@@ -155,7 +152,7 @@ def _row(report: Report, measure: str, key: str, label: str, months: dict, total
                 dimension=report.dimension,
                 key=key,
                 start=max(month, report.start),
-                end=min(_last_day(month), report.end),
+                end=min(month_range(month.year, month.month)[1], report.end),
                 measure=measure,
             )
         cells.append(Cell(value=zero if figures is None else figures[measure], url=url))
