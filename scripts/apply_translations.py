@@ -5,7 +5,7 @@
 Each TABLE.py defines ZH = {msgid: msgstr}; a plural entry maps its singular msgid to one string
 (Chinese has one plural form). Entries with a context (pgettext, msgctxt) are keyed
 "context\x04msgid" in ZH, or (context, msgid) in an optional CTX table; an optional
-PLURAL = {msgid: (msgid_plural, msgstr)} is read as well. Only untranslated or fuzzy entries are filled: translations already
+PLURAL = {msgid: (msgid_plural, msgstr)} or {(msgid, msgid_plural): msgstr} is read as well. Only untranslated or fuzzy entries are filled: translations already
 in the catalog (including those with a context, msgctxt) are never overwritten. Then the .mo is
 compiled.
 
@@ -27,7 +27,11 @@ def main(tables: list[str]) -> None:
         table = runpy.run_path(t)
         zh.update(table["ZH"])
         zh.update({f"{ctx}\x04{msgid}": text for (ctx, msgid), text in table.get("CTX", {}).items()})
-        zh.update({msgid: text for msgid, (_plural, text) in table.get("PLURAL", {}).items()})
+        for key, value in table.get("PLURAL", {}).items():
+            if isinstance(key, tuple):  # (msgid, msgid_plural): text
+                zh[key[0]] = value
+            else:  # msgid: (msgid_plural, text)
+                zh[key] = value[1]
     po = polib.pofile(str(PO))
     po.metadata["Plural-Forms"] = "nplurals=1; plural=0;"
     po.metadata["Language"] = "zh_Hans"

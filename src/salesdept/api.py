@@ -328,3 +328,4 @@ api.add_router("/receivables", "salesdept.billing.api.receivables.router")  # ag
 api.add_router("/ledger", "salesdept.ledger.api.ledgers.router")
 api.add_router("/plans", "salesdept.planning.api.router")  # P1: sales plans and targets
 api.add_router("/stats", "salesdept.stats.api.router")  # P2: sales statistics
+api.add_router("/work-reports", "salesdept.workreports.api.router")  # P5: daily and weekly work reports

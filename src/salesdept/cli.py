@@ -1,4 +1,4 @@
-"""The `salesdept` command: demo, serve, migrate, createadmin, import, manage, bench.
+"""The `salesdept` command: demo, serve, migrate, createadmin, import, report, manage, bench.
 
 Settings are read from the environment when Django starts, so each command sets what it needs
 (SALESDEPT_HOME, DATABASE_URL, …) before `_django()`. `bench` never starts Django in this process:
@@ -355,6 +355,23 @@ def cmd_import(args) -> int:
     return 0
 
 
+def cmd_report(args) -> int:
+    """The report pack 统计台账 of a period as PDF/XLSX files (salesdept/reports/command.py)."""
+    _django()
+    if _unapplied_migrations():
+        return _fail("the database is not up to date; run `salesdept migrate` first.")
+    from salesdept.reports.command import run
+
+    return run(
+        kind=args.kind,
+        period=args.period,
+        fmt=args.format,
+        out=args.out,
+        username=args.user,
+        language=args.lang,
+    )
+
+
 def cmd_manage(args) -> int:
     _django()
     from django.core.management import execute_from_command_line
@@ -451,6 +468,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--only-valid", action="store_true", help="write the good rows even if others have errors")
     p.add_argument("--dry-run", action="store_true", help="check only; write nothing")
     p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser(
+        "report",
+        help="write the monthly, quarterly or yearly report pack (统计台账) as PDF and/or Excel",
+        description="The report pack of a period: sales by region and salesperson against plan, top "
+        "customers and products, new customers, receivables and contract fulfillment, in the scope "
+        "of --user (default: the only active user with the director role). Writes "
+        "salesdept-report-PERIOD.pdf / .xlsx into --out.",
+    )
+    p.add_argument("kind", choices=["monthly", "quarterly", "yearly"])
+    p.add_argument("period", help="2026-10 (monthly), 2026-Q3 (quarterly) or 2026 (yearly)")
+    p.add_argument("--format", choices=["pdf", "xlsx", "both"], default="both", help="default %(default)s")
+    p.add_argument("--out", default=".", help="folder to write the files to (default: the current folder)")
+    p.add_argument("--user", help="username whose figures the pack holds (their scope applies)")
+    p.add_argument("--lang", choices=["en", "zh-hans"], help="language of the files (default: the user's)")
+    p.set_defaults(func=cmd_report)
 
     p = sub.add_parser(
         "manage", help="run any Django management command (salesdept manage help)", add_help=False

@@ -66,6 +66,8 @@ INSTALLED_APPS = [
     "salesdept.shipping",
     "salesdept.billing",
     "salesdept.planning",
+    "salesdept.workreports",
+    "salesdept.reports",
     "salesdept.web",
 ]
 

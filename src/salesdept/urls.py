@@ -16,6 +16,8 @@ urlpatterns = [
     path("ledger/", include("salesdept.ledger.urls")),
     path("planning/", include("salesdept.planning.urls")),
     path("stats/", include("salesdept.stats.urls")),
+    path("work-reports/", include("salesdept.workreports.urls")),
+    path("reports/", include("salesdept.reports.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

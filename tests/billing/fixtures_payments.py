@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from salesdept.billing.models import Invoice, InvoiceKind, InvoiceLine, InvoiceStatus
+from salesdept.billing.services.facts import record_invoiced
 from salesdept.catalog.models import Category, Product
 from salesdept.core.numbering import next_number
 from salesdept.crm.models import Customer
@@ -21,6 +22,7 @@ from salesdept.crm.text import normalize_name, pinyin_key
 from salesdept.ledger import codes
 from salesdept.ledger.services import Posting, post_entry
 from salesdept.sales.models import Contract, SalesOrder, SalesOrderLine
+from salesdept.sales.services.facts import record_order_confirmed
 
 _counter = itertools.count(1)
 CENT = Decimal("0.01")
@@ -150,6 +152,9 @@ def invoice(
             Posting(codes.OUTPUT_VAT, credit=tax, customer_id=cust.pk),
         ],
     )
+    # what confirming and issuing record for the statistics (I12: facts = documents)
+    record_order_confirmed(order)
+    record_invoiced(inv)
     return inv
 
 

@@ -20,6 +20,7 @@ from salesdept.sales.models import (
     SalesOrder,
     SalesOrderLine,
 )
+from salesdept.sales.services.facts import record_order_confirmed
 
 _counter = itertools.count(1)
 CENT = Decimal("0.01")
@@ -154,4 +155,6 @@ def make_order(
         total += amount
     order.total_amount = total
     order.save(update_fields=["total_amount"])
+    if status == "confirmed":  # what confirming records for the statistics (I12: facts = documents)
+        record_order_confirmed(order)
     return order

@@ -57,6 +57,16 @@ def test_the_workload_reports_every_report_with_sales(world, monkeypatch):
     assert all("cold_ms" in r and r["requests"] == 2 for r in figures["reports"].values())
 
 
+def test_the_dashboard_workload_times_the_page_and_the_aging_panel(world, monkeypatch):
+    monkeypatch.setattr(bench, "sizes", lambda: {"lines": 1_500})
+    monkeypatch.setattr(bench, "RUNS", 2)
+    params = bench.seed_stats(random.Random(5))
+    assert bench.measure_dashboard_service(params, 5) == ([], 0)
+    figures = bench.measure_dashboard_service(params, 50)
+    assert figures["errors"] == 0 and set(figures["parts"]) == {"page", "aging"}
+    assert figures["p95_ms"] == figures["parts"]["page"]["p95_ms"]
+
+
 def test_the_http_workload_needs_no_django(tmp_path):
     """`salesdept bench` runs the HTTP workloads in a process without Django: the workload must
     take everything from the seeder's parameters (here it reaches the network, and fails there)."""

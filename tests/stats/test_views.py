@@ -15,7 +15,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from salesdept.stats.models import Source
-from salesdept.stats.services import record_facts
+from salesdept.stats.services import negated, record_facts
 from salesdept.stats.tables import SOURCE_PAGES, percent_change
 
 from .conftest import fact
@@ -229,6 +229,7 @@ def test_the_drill_down_links_a_fact_to_its_document(world):
     assert f'href="{reverse("sales:order_detail", args=[4242])}"' in page
     assert page.count('data-testid="fact-document"') == 1  # the historical line has no page
     assert "HIS-1" in page and a.name in page and world.products[0].name in page
+    record_facts(negated([order]))  # no order 4242 exists: I12 (facts = documents) holds again
 
 
 @pytest.mark.parametrize("source", sorted(SOURCE_PAGES))

@@ -204,6 +204,17 @@ STATS_READ = {"stats.view_salesfact"}
 # under this permission, so the director stays a reader of the catalog.
 STATS_IMPORT = {"stats.import_history"}
 
+# P5 (workreports): whoever sells writes their own daily and weekly reports 工作日报 / 周报; team
+# leads, regional managers and the director read those in their scope (WorkReport.SCOPE), comment
+# 批注 on them and see who has not submitted; the auditor reads them.
+WORKREPORTS_WRITE = {
+    "workreports.view_workreport",
+    "workreports.add_workreport",
+    "workreports.change_workreport",
+}
+WORKREPORTS_REVIEW = {"workreports.view_workreport", "workreports.comment_workreport"}
+WORKREPORTS_READ = {"workreports.view_workreport"}
+
 
 @dataclass(frozen=True)
 class Role:
@@ -225,6 +236,7 @@ ROLES: dict[str, Role] = {
         _("Director"),
         Scope.ALL,
         _perms(
+            WORKREPORTS_REVIEW,
             PLANNING_REVIEW,
             STATS_READ,
             STATS_IMPORT,
@@ -247,6 +259,8 @@ ROLES: dict[str, Role] = {
         _("Sales manager"),
         Scope.TEAM,
         _perms(
+            WORKREPORTS_REVIEW,
+            WORKREPORTS_WRITE,
             PLANNING_PREPARE,
             STATS_READ,
             SHIPPING_APPROVE,
@@ -265,6 +279,8 @@ ROLES: dict[str, Role] = {
         _("Sales supervisor"),
         Scope.TEAM,
         _perms(
+            WORKREPORTS_REVIEW,
+            WORKREPORTS_WRITE,
             PLANNING_READ,
             STATS_READ,
             CRM_SELL,
@@ -281,6 +297,7 @@ ROLES: dict[str, Role] = {
         _("Salesperson"),
         Scope.OWN,
         _perms(
+            WORKREPORTS_WRITE,
             PLANNING_READ,
             STATS_READ,
             CRM_SELL,
@@ -297,6 +314,8 @@ ROLES: dict[str, Role] = {
         _("Regional manager"),
         Scope.REGION,
         _perms(
+            WORKREPORTS_REVIEW,
+            WORKREPORTS_WRITE,
             PLANNING_READ,
             STATS_READ,
             SHIPPING_READ,
@@ -366,6 +385,7 @@ ROLES: dict[str, Role] = {
         _("Auditor"),
         Scope.ALL,
         _perms(
+            WORKREPORTS_READ,
             PLANNING_READ,
             STATS_READ,
             SHIPPING_READ,

@@ -227,6 +227,9 @@ def seed_receivables(rng: random.Random) -> dict:
         )
         for (key, year), value in last.items():
             Sequence.objects.update_or_create(key=key, year=year, defaults={"last": value})
+        from .stats import count_seeded_documents
+
+        count_seeded_documents()  # the orders' and invoices' facts (I12)
     # the fulfillment statistics workload (bench/sales.py) counts every contract signed in its
     # year: these contracts count too
     year = today.year - 1 if Contract.objects.filter(signed_on__year=today.year - 1).exists() else today.year

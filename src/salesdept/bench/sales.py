@@ -375,6 +375,9 @@ def seed_sales(rng: random.Random) -> dict:
     # the services continue every series (I8)
     for (prefix, year), last in counters.items():
         Sequence.objects.update_or_create(key=prefix, year=year, defaults={"last": last})
+    from .stats import count_seeded_documents
+
+    count_seeded_documents()  # the confirmed orders' facts (I12)
     rng.shuffle(sample_ids)
     # the statistics workload reads the last full year
     busiest = today.year - 1 if years_signed.get(today.year - 1) else today.year

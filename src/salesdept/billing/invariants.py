@@ -17,6 +17,8 @@ from salesdept.core.invariants import rule
 from salesdept.ledger import codes
 from salesdept.ledger.models import JournalLine
 from salesdept.sales.models import SalesOrderLine
+from salesdept.stats.models import Kind, Source
+from salesdept.stats.selectors import document_fact_mismatches
 
 from .models import NOT_OVERPAID, Allocation, Invoice, InvoiceKind, InvoiceLine, InvoiceStatus
 
@@ -297,3 +299,31 @@ def idempotency_answers_kept() -> list[str]:
         f"idempotency key {r.key!r} of user #{r.user_id}: status {r.status_code} without a replayable answer"
         for r in bad.order_by("pk")[:100]
     ]
+
+
+# --- I12 -----------------------------------------------------------------------------------
+
+
+@rule("I12")
+def invoiced_facts_equal_the_invoices() -> list[str]:
+    """The statistics count every issued invoice at its total and every issued credit note at
+    minus its total (stats.SalesFact, recorded on approval); nothing for the others."""
+    zero = Decimal("0.00")
+    expected = {}
+    for pk, number, status, kind, total in Invoice.objects.values_list(
+        "pk", "number", "status", "kind", "total_amount"
+    ):
+        sign = -1 if kind == InvoiceKind.CREDIT_NOTE else 1
+        expected[pk] = (number, sign * total if status == InvoiceStatus.ISSUED else zero)
+    return document_fact_mismatches(source=Source.INVOICE, kind=Kind.INVOICED, expected=expected)
+
+
+@rule("I12")
+def collected_facts_equal_the_payments() -> list[str]:
+    """The statistics count every payment received at its amount."""
+    from .models import Payment
+
+    expected = {
+        pk: (number, amount) for pk, number, amount in Payment.objects.values_list("pk", "number", "amount")
+    }
+    return document_fact_mismatches(source=Source.PAYMENT, kind=Kind.COLLECTED, expected=expected)

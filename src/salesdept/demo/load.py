@@ -21,7 +21,9 @@ from django.db import transaction
 from . import catalog as catalog_module
 from . import crm as crm_module
 from . import fulfillment as fulfillment_module
+from . import history as history_module
 from . import org as org_module
+from . import plans as plans_module
 from . import sales_contracts as sales_contracts_module
 from . import sales_quotes as sales_quotes_module
 from . import warehouse as warehouse_module
@@ -55,6 +57,8 @@ LOADERS: list[Callable[[DemoContext], None]] = [
     sales_contracts_module.load,  # S3/S4: contracts in every state (reviews, amendments), orders
     warehouse_module.load,  # W1–W6: two warehouses, a year of stock documents, counts, samples
     fulfillment_module.load,  # F1–F5: a year of shipments, invoices, payments, returns, closed months
+    history_module.load,  # issue 7: last year's sales, imported as a department's history
+    plans_module.load,  # P1: this year's approved plan, from the demo's own orders and payments
 ]
 
 

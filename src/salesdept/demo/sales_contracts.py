@@ -182,9 +182,15 @@ class _World:
             return
         due = [d for d in deliveries if d.planned_on <= self.today] or deliveries[:1]
         for delivery in due[: self.rng.randint(1, 3)]:
+            # dated when it was placed (not back-dated afterwards: confirming records the
+            # statistics' ordered facts on the order's date)
+            ordered_on = min(max(signed_on, delivery.planned_on - datetime.timedelta(days=10)), self.today)
             try:
                 order = order_services.order_create_from_contract(
-                    by=contract.owner, contract_id=contract.pk, delivery_ids=[delivery.pk]
+                    by=contract.owner,
+                    contract_id=contract.pk,
+                    delivery_ids=[delivery.pk],
+                    ordered_on=ordered_on,
                 )
                 roll = self.rng.random()
                 if roll < 0.75:
@@ -195,7 +201,6 @@ class _World:
                     )
             except DomainError:
                 continue
-            ordered_on = min(max(signed_on, delivery.planned_on - datetime.timedelta(days=10)), self.today)
             self.dated.append(("order", order.pk, ordered_on))
 
     # --- contracts -----------------------------------------------------------------------------
@@ -336,7 +341,7 @@ class _World:
                         due_on=day + datetime.timedelta(days=m.days)
                     )
             elif kind == "order":
-                SalesOrder.objects.filter(pk=pk).update(ordered_on=day, created_at=self.at(day))
+                SalesOrder.objects.filter(pk=pk).update(created_at=self.at(day))
         # an archived contract was archived after it was signed
         for contract in Contract.objects.filter(status=ContractStatus.ARCHIVED).only("pk", "signed_on"):
             if contract.signed_on:

@@ -10,6 +10,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Literal
 
+from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 
 from salesdept.core.pagination import paginate
@@ -166,6 +167,55 @@ def create_plan(request, payload: PlanIn):
     data = payload.model_dump()
     plan = services.plan_create(by=request.user, **{**data, "targets": _targets(data["targets"])})
     return Status(201, _fresh(request, plan.pk))
+
+
+# --- achievement 达成率 (before /{plan_id}, which would otherwise take the path) --------------
+
+
+class AchievementIn(Schema):
+    year: int | None = Field(None, description="Default: this year")
+    period: str = Field("year", max_length=10, description="month, quarter or year")
+    index: int | None = Field(None, description="Month 1–12 or quarter 1–4; default: the current one")
+    level: str | None = Field(None, max_length=20, description="company, region, team, salesperson, category")
+    measure: str | None = Field(
+        None, max_length=20, description="amount, quantity, new_customers, collections"
+    )
+
+
+class AchievementOut(Schema):
+    line: int
+    level: str
+    level_label: str
+    subject_id: int | None
+    subject: str
+    measure: str
+    measure_label: str
+    target: Decimal
+    actual: Decimal
+    ratio: Decimal | None = Field(
+        ..., description="actual ÷ target in percent, one decimal; null when the target is 0"
+    )
+    gap: Decimal = Field(..., description="max(target − actual, 0)")
+    elapsed: Decimal = Field(..., description="Percent of the period's days elapsed")
+    needed_per_day: Decimal | None = Field(
+        ..., description="gap ÷ days left incl. today; null when over or met"
+    )
+    light: Literal["green", "amber", "red"]
+
+
+@router.get("/achievement", response={200: list[AchievementOut], **ERRORS})
+def get_achievement(request, params: Query[AchievementIn]):
+    """达成率: each target line of the year's approved plan in your scope against the actual
+    sales of the month, quarter or year, with the gap, the run-rate needed and a traffic light
+    ([] when the year has no approved plan)."""
+    return selectors.achievement(
+        user=request.user,
+        year=params.year if params.year is not None else timezone.localdate().year,
+        period=params.period,
+        index=params.index,
+        level=params.level,
+        measure=params.measure,
+    )
 
 
 @router.get("/{plan_id}", response={200: PlanOut, **ERRORS})

@@ -118,3 +118,9 @@ def _subjects(rows) -> dict:
 
 def chain(plan: Plan) -> list[Plan]:
     return revision_chain(plan)
+
+
+# --- achievement 达成率 (planning/achievement.py) ------------------------------------------------
+from .achievement import achievement, achievement_summary  # noqa: E402
+
+__all__ += ["achievement", "achievement_summary"]

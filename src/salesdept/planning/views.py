@@ -4,24 +4,28 @@ review buttons the workflow allows, versions and history) and the form (year, ta
 yearly figure spread evenly or by weights, or 12 monthly values). Thin: reads through selectors,
 writes through services."""
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path
+from django.utils import timezone
 from django.utils.dates import MONTHS_AP
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_POST
 
-from salesdept.core.errors import DomainError
+from salesdept.core.errors import DomainError, ValidationFailed
 from salesdept.core.exports import Column
 from salesdept.core.listing import list_page
 
 from . import selectors, services
+from .achievement import LIGHTS, approved_plan
+from .achievement import period_bounds as achievement_bounds
 from .filters import PlanFilter
 from .forms import PlanForm, TargetFormSet, apply_refusal, subject_choices
-from .models import Level, Measure, Plan, PlanStatus
+from .models import FIRST_YEAR, LAST_YEAR, Level, Measure, Plan, PlanStatus
 
 FILTERS = ("q", "year", "status")
 
@@ -252,7 +256,119 @@ def plan_edit_view(request, pk: int):
     return _form_page(request, form, _formset(request, plan=plan), plan)
 
 
+# --- achievement 达成率 ------------------------------------------------------------------------
+
+ACHIEVEMENT_PERIODS = [("year", _("Year")), ("quarter", _("Quarter")), ("month", _("Month"))]
+# ?sort= keys of the achievement table → the row's field (None sorts last)
+ACHIEVEMENT_SORTS = {
+    "line": "line",
+    "subject": "subject",
+    "level": "level_label",
+    "measure": "measure_label",
+    "target": "target",
+    "actual": "actual",
+    "ratio": "ratio",
+    "gap": "gap",
+    "needed": "needed_per_day",
+    "light": "light",
+}
+LIGHT_ORDER = {"red": 0, "amber": 1, "green": 2}
+LIGHT_STYLES = {"green": "text-bg-success", "amber": "text-bg-warning", "red": "text-bg-danger"}
+ACHIEVEMENT_PLACES = {
+    Measure.AMOUNT: 2,
+    Measure.COLLECTIONS: 2,
+    Measure.QUANTITY: -3,
+    Measure.NEW_CUSTOMERS: 0,
+}
+
+
+class AchievementForm(forms.Form):
+    year = forms.IntegerField(label=_("Year"), min_value=FIRST_YEAR, max_value=LAST_YEAR)
+    period = forms.ChoiceField(label=_("Period"), choices=ACHIEVEMENT_PERIODS)
+    index = forms.IntegerField(
+        label=_("Month or quarter"),
+        required=False,
+        min_value=1,
+        max_value=12,
+        help_text=_("Empty: the current one."),
+    )
+    level = forms.ChoiceField(
+        label=_("Level"), required=False, choices=[("", _("All levels")), *Level.choices]
+    )
+    measure = forms.ChoiceField(
+        label=_("Measure"), required=False, choices=[("", _("All measures")), *Measure.choices]
+    )
+
+
+def _sorted_rows(rows: list[dict], sort: str) -> list[dict]:
+    key = ACHIEVEMENT_SORTS.get(sort.lstrip("-"), "line")
+    descending = sort.startswith("-")
+
+    def value(row):
+        v = row[key]
+        if key == "light":
+            v = LIGHT_ORDER[v]
+        return v
+
+    present = [r for r in rows if r[key] is not None]
+    missing = [r for r in rows if r[key] is None]
+    present.sort(key=lambda r: (value(r), r["line"]), reverse=descending)
+    return present + missing
+
+
+@login_required
+@permission_required("planning.view_plan", raise_exception=True)
+def achievement_view(request):
+    """达成率: each target line of the year's approved plan in the reader's scope against the
+    actual sales of a month, a quarter or the year, with the gap, the run-rate needed and a
+    traffic light; sortable columns."""
+    today = timezone.localdate()
+    given = {k: v for k, v in request.GET.items() if k in AchievementForm.base_fields and v}
+    form = AchievementForm({"year": today.year, "period": "month", **given})
+    rows, bounds, has_plan = None, None, False
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            rows = selectors.achievement(
+                user=request.user,
+                year=data["year"],
+                period=data["period"],
+                index=data["index"],
+                level=data["level"] or None,
+                measure=data["measure"] or None,
+            )
+            bounds = achievement_bounds(data["year"], data["period"], data["index"], today)
+        except ValidationFailed as exc:
+            for name, message in exc.fields.items():
+                form.add_error(name if name in form.fields else None, message)
+            rows = None
+        else:
+            has_plan = bool(rows) or approved_plan(data["year"]) is not None
+    if rows is not None:
+        rows = _sorted_rows(rows, request.GET.get("sort") or "line")
+        for row in rows:
+            row["places"] = ACHIEVEMENT_PLACES.get(row["measure"], 2)
+            row["light_label"] = LIGHTS[row["light"]]
+            row["light_style"] = LIGHT_STYLES[row["light"]]
+            row["bar"] = min(row["ratio"], 100) if row["ratio"] is not None else 0
+    return render(
+        request,
+        "planning/achievement.html",
+        {
+            "form": form,
+            "rows": rows,
+            "start": bounds[0] if bounds else None,
+            "end": bounds[1] if bounds else None,
+            "elapsed": rows[0]["elapsed"] if rows else None,
+            "has_plan": has_plan,
+            "year": form.cleaned_data.get("year") if rows is not None else None,
+        },
+        status=200 if rows is not None else 400,
+    )
+
+
 urlpatterns = [
+    path("achievement/", achievement_view, name="achievement"),
     path("plans/", plan_list_view, name="plan_list"),
     path("plans/new/", plan_create_view, name="plan_create"),
     path("plans/<int:pk>/", plan_detail_view, name="plan_detail"),

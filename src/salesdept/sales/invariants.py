@@ -21,6 +21,8 @@ from django.db.models.functions import Cast, Coalesce, Concat
 from django.utils import timezone
 
 from salesdept.core.invariants import rule
+from salesdept.stats.models import Kind, Source
+from salesdept.stats.selectors import document_fact_mismatches
 
 from .models import Contract, ContractLine, Inquiry, OrderStatus, Quotation, SalesOrder, SalesOrderLine
 
@@ -178,3 +180,20 @@ def fulfillment_statistics_add_up() -> list[str]:
                         f"but the contracts give ({n}, {amount})"
                     )
     return out[:LIMIT]
+
+
+# --- I12 -----------------------------------------------------------------------------------
+
+
+@rule("I12")
+def ordered_facts_equal_the_orders() -> list[str]:
+    """The statistics count every confirmed order once, at its total (stats.SalesFact, recorded
+    on confirmation), and a cancelled or draft order at nothing (a cancellation takes it back)."""
+    zero = Decimal("0.00")
+    expected = {
+        pk: (number, total if status == OrderStatus.CONFIRMED else zero)
+        for pk, number, status, total in SalesOrder.objects.values_list(
+            "pk", "number", "status", "total_amount"
+        )
+    }
+    return document_fact_mismatches(source=Source.ORDER, kind=Kind.ORDERED, expected=expected)

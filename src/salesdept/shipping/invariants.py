@@ -19,9 +19,11 @@ from django.db.models.functions import Coalesce
 
 from salesdept.core.invariants import rule
 from salesdept.sales.models import SalesOrderLine
+from salesdept.stats.models import Kind, Source
+from salesdept.stats.selectors import document_fact_mismatches
 from salesdept.warehouse.models import StockDocument, StockDocumentStatus
 
-from .models import Shipment, ShipmentLine, ShipmentStatus
+from .models import ReturnAuthorisation, ReturnLine, Shipment, ShipmentLine, ShipmentStatus
 
 LIMIT = 20
 SOURCE = "shipping.shipment"
@@ -115,3 +117,41 @@ def shipment_amount_adds_up() -> list[str]:
     )
     out.extend(f"shipment {n}: a gift line carries an amount" for n in gifts[:LIMIT])
     return out[:LIMIT]
+
+
+# --- I12 -----------------------------------------------------------------------------------
+
+
+def _sold_quantities(lines) -> dict:
+    rows = lines.values_list("pk_of").annotate(total=Sum("quantity")).order_by()
+    return {pk: _exact(total) for pk, total in rows}
+
+
+@rule("I12")
+def shipped_facts_equal_the_shipments() -> list[str]:
+    """The statistics count the sold quantity (lines of an order line, no gifts) of every
+    shipment that left, and minus that of every return received."""
+    zero = Decimal("0.000")
+    shipped = _sold_quantities(
+        ShipmentLine.objects.filter(order_line__isnull=False, is_gift=False).annotate(pk_of=F("shipment_id"))
+    )
+    left = {ShipmentStatus.SHIPPED, ShipmentStatus.DELIVERED}
+    expected = {
+        pk: (number, shipped.get(pk, zero) if status in left else zero)
+        for pk, number, status in Shipment.objects.values_list("pk", "number", "status")
+    }
+    problems = document_fact_mismatches(
+        source=Source.SHIPMENT, kind=Kind.SHIPPED, expected=expected, column="quantity"
+    )
+    returned = _sold_quantities(
+        ReturnLine.objects.filter(
+            shipment_line__order_line__isnull=False, shipment_line__is_gift=False
+        ).annotate(pk_of=F("authorisation_id"))
+    )
+    expected = {
+        pk: (number, -returned.get(pk, zero) if received_on is not None else zero)
+        for pk, number, received_on in ReturnAuthorisation.objects.values_list("pk", "number", "received_on")
+    }
+    return problems + document_fact_mismatches(
+        source=Source.RETURN, kind=Kind.SHIPPED, expected=expected, column="quantity"
+    )

@@ -9,10 +9,16 @@ from datetime import date
 from typing import Literal
 
 from django.utils import timezone
-from ninja import Field, Query, Router, Schema
+from django.utils.translation import gettext as _
+from ninja import Field, File, Form, Query, Router, Schema
+from ninja.files import UploadedFile
 
-from salesdept.core.schemas import ErrorOut
+from salesdept.core.errors import DomainError
+from salesdept.core.imports import read_table, template_response
+from salesdept.core.permissions import require
+from salesdept.core.schemas import ErrorOut, StrictIn
 
+from . import views_history as history_views
 from .selectors import DEFAULT_MEASURES, member_labels, report_range, sales_report
 
 router = Router(tags=["statistics"])
@@ -80,3 +86,80 @@ def get_sales_report(request, params: Query[ReportIn]):
     return report_body(
         sales_report(request.user, dimension=params.dimension, start=start, end=end, measures=measures)
     )
+
+
+# --- history import (issue 7): POST /history-imports, GET /history-imports/template -----------
+
+
+class HistoryImportOptionsIn(StrictIn):
+    dry_run: bool = False
+
+
+class HistoryRowErrorOut(Schema):
+    row: int
+    column: str
+    message: str
+
+
+class HistoryImportOut(Schema):
+    created: int = Field(..., description="lines imported (0 in a dry run)")
+    orders: int = Field(..., description="orders the lines belong to (in a dry run: would belong to)")
+    already_imported: int
+    new_customers: int
+    new_products: int
+    new_categories: int
+    errors: list[HistoryRowErrorOut]
+    skipped: int
+    dry_run: bool
+    total: int
+    valid: int
+
+
+class TemplateQueryIn(StrictIn):
+    format: Literal["csv", "xlsx"] = "csv"
+
+
+@router.post(
+    "/history-imports",
+    response={200: HistoryImportOut, 401: ErrorOut, **ERRORS},
+    operation_id="import_sales_history",
+)
+def import_sales_history(
+    request, file: File[UploadedFile], options: Form[HistoryImportOptionsIn]
+) -> HistoryImportOut:
+    """历史销售导入: check (dry_run=true) or import a CSV/XLSX of past order lines as the signed-in
+    user (stats.import_history). 200 with what was (or would be) written — lines, orders, new
+    customers, products and categories; a file imported before answers created 0 with every line
+    counted in already_imported. 422 `import_rejected` when any row is wrong: nothing is written
+    and error.extra.errors lists each bad row (row, column, message). 400 when the file cannot be
+    read."""
+    require(request.user, history_views.PERMISSION)  # before reading a file that may be large
+    table = read_table(file, file.name or "")
+    summary = history_views.run(by=request.user, table=table, dry_run=options.dry_run)
+    result = summary.pop("result")
+    if result.errors:
+        message = _("Nothing was written: %(count)s row(s) of the file have errors.") % {
+            "count": result.bad_rows
+        }
+        raise DomainError(
+            "import_rejected",
+            message,
+            status=422,
+            fields={"file": message},
+            extra={
+                k: summary[k] for k in ("errors", "total", "valid", "skipped", "already_imported", "dry_run")
+            },
+        )
+    return summary
+
+
+@router.get(
+    "/history-imports/template",
+    response={200: None, 401: ErrorOut, **ERRORS},
+    operation_id="sales_history_template",
+)
+def sales_history_template(request, query: Query[TemplateQueryIn]):
+    """The history import's template: the documented column titles in the user's language and one
+    example row, as CSV (default) or XLSX."""
+    require(request.user, history_views.PERMISSION)
+    return template_response(history_views.COLUMNS, query.format, filename=history_views.TEMPLATE_NAME)

@@ -25,7 +25,7 @@ from salesdept.core.permissions import require
 from salesdept.crm.models import Customer
 from salesdept.ledger.selectors.balances import month_range
 
-from .models import DIMENSION_COLUMNS, TOTAL_MEASURES, Dimension, Kind, SalesFact, SalesTotal
+from .models import DIMENSION_COLUMNS, TOTAL_MEASURES, Dimension, Kind, SalesFact, SalesTotal, Source
 
 __all__ = [
     "DEFAULT_MEASURES",
@@ -79,10 +79,20 @@ def _fact_aggregates() -> dict:
     out = {}
     for name, (column, kind) in _FACT_MEASURES.items():
         out[name] = exact_sum(column, places=_places(name), filter=Q(kind=kind))
-    out["orders"] = Count(
-        Concat("source", Value(":"), "number"), distinct=True, filter=Q(kind=Kind.ORDERED, amount__gt=0)
-    )
+    out["orders"] = _orders_count(Q())
     return out
+
+
+def _orders_count(condition: Q):
+    """The orders with lines in the facts under `condition`: each counts once; a cancelled
+    order's reversal (negative ordered facts of a posted order) takes it out again — as
+    stats.services.totals_of counts them in the monthly totals."""
+    document = Concat("source", Value(":"), "number")
+    counted = Count(document, distinct=True, filter=Q(kind=Kind.ORDERED, amount__gt=0) & condition)
+    cancelled = Count(
+        document, distinct=True, filter=Q(kind=Kind.ORDERED, source=Source.ORDER, amount__lt=0) & condition
+    )
+    return counted - cancelled
 
 
 def _read(row: dict) -> dict:
@@ -240,11 +250,7 @@ def sales_report(
 
         def measure(name, condition):
             if name == "orders":
-                return Count(
-                    Concat("source", Value(":"), "number"),
-                    distinct=True,
-                    filter=Q(kind=Kind.ORDERED, amount__gt=0) & condition,
-                )
+                return _orders_count(condition)
             fact_column, kind = _FACT_MEASURES[name]
             return exact_sum(fact_column, places=_places(name), filter=Q(kind=kind) & condition)
 
@@ -445,3 +451,29 @@ def sales_fact_list(
     if measure is not None:
         qs = qs.filter(kind=MEASURE_KINDS[measure])
     return qs.select_related("customer", "product").order_by("day", "number", "line", "pk")
+
+
+def document_fact_mismatches(
+    *, source: str, kind: str, expected: dict, column: str = "amount", limit: int = 20
+):
+    """Where the facts a posting app recorded differ from its documents (I12 "facts = documents"):
+    `expected` maps each document's pk to (number, the Σ `column` its facts must have — 0 for one
+    that counts nothing, e.g. a draft). Facts are matched by document id and number (the bench's
+    synthetic facts share neither); a fact of a document not in `expected` is reported too."""
+    places = 3 if column == "quantity" else 2
+    recorded = {
+        (row["source_id"], row["number"]): from_sum(row["total"], places=places)
+        for row in SalesFact.objects.filter(source=source, kind=kind, source_id__isnull=False)
+        .values("source_id", "number")
+        .annotate(total=exact_sum(column, places=places))
+        .order_by()
+    }
+    problems = []
+    for pk, (number, want) in expected.items():
+        have = recorded.pop((pk, number), Decimal(0))
+        if have != want:
+            problems.append(f"{source} {number} (#{pk}) {kind} {column}: facts {have}, document {want}")
+    for (pk, number), have in recorded.items():
+        if have and pk not in expected:
+            problems.append(f"{source} {number} (#{pk}) {kind} {column}: facts {have} of no such document")
+    return problems[:limit]

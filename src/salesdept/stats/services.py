@@ -13,13 +13,14 @@ from django.db import connections, router, transaction
 
 from salesdept.core.imports import insert_rows
 
-from .models import DIMENSION_COLUMNS, TOTAL_MEASURES, Kind, SalesFact, SalesTotal
+from .models import DIMENSION_COLUMNS, TOTAL_MEASURES, Kind, SalesFact, SalesTotal, Source
 
-__all__ = ["record_facts", "totals_of"]
+__all__ = ["negated", "posted_fact", "record_facts", "totals_of"]
 
 BATCH = 1000
 CENT = Decimal("0.01")
 MILLI = Decimal("0.001")
+ZERO = Decimal("0")
 _ZEROS = (Decimal("0"),) * len(TOTAL_MEASURES)
 _PLACES = {
     name: SalesTotal._meta.get_field(name).decimal_places for name in TOTAL_MEASURES if name != "orders"
@@ -34,6 +35,7 @@ def totals_of(facts, counted=()) -> dict[tuple[str, object, str], list]:
     added later to an order recorded before: the history import)."""
     totals: dict = defaultdict(lambda: list(_ZEROS))
     counted = set(counted)
+    uncounted = set()
     for fact in facts:
         month = fact.day.replace(day=1)
         values = fact.__dict__
@@ -49,6 +51,10 @@ def totals_of(facts, counted=()) -> dict[tuple[str, object, str], list]:
                 if order not in counted and fact.amount > 0:
                     counted.add(order)
                     cell[3] += 1
+                elif fact.source == Source.ORDER and fact.amount < 0 and order not in uncounted:
+                    # a cancelled order: its reversal lands in the cells it counted in
+                    uncounted.add(order)
+                    cell[3] -= 1
             elif fact.kind == Kind.SHIPPED:
                 cell[4] += fact.amount
                 cell[5] += fact.quantity
@@ -107,3 +113,53 @@ def record_facts(facts: list[SalesFact], *, counted=()) -> None:
     with transaction.atomic():
         insert_rows(SalesFact, facts, batch_size=BATCH)
         _upsert_totals(totals_of(facts, counted))
+
+
+def posted_fact(
+    *,
+    kind: str,
+    source: str,
+    document,
+    day,
+    customer,
+    salesperson,
+    channel: str = "",
+    line="",
+    product=None,
+    quantity=ZERO,
+    amount=ZERO,
+    cost=ZERO,
+) -> SalesFact:
+    """One fact of a posted document (`document`: its pk and number), with the dimensions as
+    they are now: the customer's region, the salesperson (the order's owner) and their team,
+    the product's category. Unsaved: hand a document's facts to record_facts() together."""
+    return SalesFact(
+        kind=kind,
+        source=source,
+        source_id=document.pk,
+        number=document.number,
+        line=str(line),
+        day=day,
+        region_id=customer.region_id,
+        salesperson_id=salesperson.pk if salesperson is not None else None,
+        team_id=salesperson.team_id if salesperson is not None else None,
+        customer_id=customer.pk,
+        product_id=product.pk if product is not None else None,
+        category_id=product.category_id if product is not None else None,
+        channel=channel or "",
+        quantity=quantity,
+        amount=amount,
+        cost=cost,
+    )
+
+
+def negated(facts) -> list[SalesFact]:
+    """Copies of `facts` with the opposite sign (a correction is never an edit), same day and
+    dimensions, so the totals they count in go back exactly."""
+    out = []
+    for fact in facts:
+        copy = SalesFact(**{f.attname: getattr(fact, f.attname) for f in SalesFact._meta.concrete_fields})
+        copy.pk = None
+        copy.quantity, copy.amount, copy.cost = -fact.quantity, -fact.amount, -fact.cost
+        out.append(copy)
+    return out

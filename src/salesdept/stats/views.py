@@ -100,7 +100,8 @@ class ReportForm(forms.Form):
 @permission_required(VIEW, raise_exception=True)
 def sales_report_view(request):
     """销售统计报表: one measure of each member of a dimension by month, with totals, 同比 and
-    环比; ?sort= orders the rows, ?format=xlsx|csv exports the table with its totals row."""
+    环比; ?sort= orders the rows, ?format=xlsx|csv exports the table with its totals row, and
+    ?format=pdf prints it (stats/printing.py)."""
     given = {k: v for k, v in request.GET.items() if k in ReportForm.base_fields and v}
     form = ReportForm({**ReportForm.defaults(), **given})
     table = None
@@ -130,6 +131,16 @@ def sales_report_view(request):
                 name = FORM_FIELD.get(name, name)
                 form.add_error(name if name in form.fields else None, message)
     dimension_label = Dimension(form.cleaned_data["dimension"]).label if table else ""
+    if table is not None and request.GET.get("format") == "pdf":  # the same table, printed
+        from salesdept.core.pdf import pdf_response
+
+        from .printing import report_pdf, report_pdf_filename
+
+        measure_label = MEASURE_LABELS.get(form.cleaned_data["measure"], "")
+        pdf = report_pdf(
+            table, dimension_label=dimension_label, measure_label=measure_label, user=request.user
+        )
+        return pdf_response(pdf, report_pdf_filename(table))
     if table is not None and request.GET.get("format"):
         try:
             return export_response(

@@ -97,8 +97,42 @@ MENU = [
         permission="stats.view_salesfact",
         group="sales",
     ),
+    # P2: the report pack 统计台账 (monthly, quarterly, yearly; PDF and Excel)
+    MenuItem(
+        "report_pack", _("Report pack"), "reports:pack", permission="stats.view_salesfact", group="sales"
+    ),
+    # issue 7: the history import 历史销售导入 (past sales into the statistics)
+    MenuItem(
+        "history_import",
+        _("Import sales history"),
+        "stats:history_import",
+        permission="stats.import_history",
+        group="sales",
+    ),
     # P1: sales plans and targets
     MenuItem("plans", _("Sales plans"), "planning:plan_list", permission="planning.view_plan", group="sales"),
+    MenuItem(  # P1: achievement 达成率 against the approved plan
+        "achievement",
+        _("Achievement"),
+        "planning:achievement",
+        permission="planning.view_plan",
+        group="sales",
+    ),
+    # P5: work reports 工作日报 / 周报 (my reports; the team view for those who comment)
+    MenuItem(
+        "work_reports",
+        _("My reports"),
+        "workreports:report_list",
+        permission="workreports.add_workreport",
+        group="sales",
+    ),
+    MenuItem(
+        "team_reports",
+        _("Team reports"),
+        "workreports:team",
+        permission="workreports.comment_workreport",
+        group="sales",
+    ),
     # F1, F5: shipping and returns
     MenuItem(
         "shipments",

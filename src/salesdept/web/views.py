@@ -1,11 +1,11 @@
 import logging
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponseServerError, JsonResponse
+from django.http import Http404, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
 from django.template import loader
 
-from . import selectors
+from . import dashboards, selectors
 from .context_processors import role_labels
 
 logger = logging.getLogger(__name__)
@@ -13,16 +13,37 @@ logger = logging.getLogger(__name__)
 
 @login_required
 def dashboard_view(request):
-    """The signed-in user's to-dos: documents waiting for their review, their own sent back."""
+    """The signed-in user's dashboard: the panels of their roles (web/dashboards.py: company
+    figures, my figures, stock) and their to-dos — documents waiting for their review, their own
+    sent back."""
+    waiting = selectors.reviews_waiting(user=request.user)
     return render(
         request,
         "web/dashboard.html",
         {
-            "waiting": selectors.reviews_waiting(user=request.user),
+            "waiting": waiting,
             "sent_back": selectors.sent_back(user=request.user),
             "roles": role_labels(request.user),
+            "panels": dashboards.dashboard(request.user, defer=dashboards.DEFERRED),
+            "contracts_mine": sum(1 for doc in waiting if doc._meta.label_lower == "sales.contract"),
         },
     )
+
+
+# The template of each panel the dashboard loads after itself (dashboards.DEFERRED).
+PANEL_TEMPLATES = {"receivables_aging": "web/partials/dash_aging.html"}
+
+
+@login_required
+def dashboard_panel_view(request, key: str):
+    """One dashboard panel on its own: the fragment htmx swaps into the dashboard, or (without
+    htmx) a page holding just that panel. 404 for a panel the user may not see."""
+    if key not in PANEL_TEMPLATES or key not in dashboards.panels_for(request.user):
+        raise Http404
+    panel = dashboards.dashboard(request.user, only=(key,))[key]
+    if request.headers.get("HX-Request") == "true":
+        return render(request, PANEL_TEMPLATES[key], {"p": panel})
+    return render(request, "web/dashboard_panel.html", {"p": panel, "panel_template": PANEL_TEMPLATES[key]})
 
 
 def health_view(request):

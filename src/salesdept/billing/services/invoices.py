@@ -41,6 +41,7 @@ from salesdept.sales.models import OrderStatus, PaymentMilestone, SalesOrder, Sa
 from ..models import Invoice, InvoiceKind, InvoiceLine, InvoiceStatus
 from ..money import line_money
 from ..selectors.invoices import invoiceable, mismatches, on_order
+from .facts import record_invoiced
 from .refunds import release_paid
 
 __all__ = [
@@ -530,6 +531,7 @@ def invoice_approve(*, by, invoice_id: int, invoice_no: str | None = None, note:
         by=by,
         memo=f"{invoice.get_kind_display()} {invoice.number} {number}",
     )
+    record_invoiced(invoice)
     return invoice
 
 

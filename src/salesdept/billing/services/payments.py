@@ -45,6 +45,7 @@ from ..models import (
     Payment,
     PaymentMethod,
 )
+from .facts import record_collected
 
 __all__ = [
     "ALLOCATION_MODES",
@@ -326,6 +327,7 @@ def payment_record(*, by, data: dict) -> Payment:
             Posting(codes.CUSTOMER_ADVANCES, credit=payment.amount - allocated, customer_id=customer.pk),
         ],
     )
+    record_collected(payment)
     return payment
 
 

@@ -49,6 +49,7 @@ from ..models import (
     SalesOrderLine,
 )
 from .contracts import _date, _decimal, _text, build_line, customer_for
+from .facts import record_order_cancelled, record_order_confirmed
 
 __all__ = [
     "credit_check",
@@ -460,6 +461,7 @@ def _confirm(*, by, order_id: int, version: int | None, note: str) -> SalesOrder
         _refuse_over_contract(contract.pk)
     confirmed = {"confirmed_at": timezone.now(), "version": order.version + 1}
     workflow.apply(order, "confirm", by=by, note=note, also=confirmed)  # one UPDATE, one audit entry
+    record_order_confirmed(order)
     if issues:
         record_price_signals(order, issues, by=by)
     return order
@@ -484,7 +486,10 @@ def order_cancel(*, by, order_id: int, note: str = "") -> SalesOrder:
     """Cancel a draft or confirmed order; its quantities no longer count against the contract."""
     require(by, "sales.change_salesorder")
     order = order_for_update(order_id=order_id, user=by)
+    was_confirmed = order.status == OrderStatus.CONFIRMED
     workflow.apply(order, "cancel", by=by, note=note)
+    if was_confirmed:
+        record_order_cancelled(order)
     order.version += 1
     order.save(update_fields=["version", "updated_at"])
     return order

@@ -43,6 +43,7 @@ from ..models import (
     ShipmentLine,
     ShipmentStatus,
 )
+from .facts import record_returned
 
 __all__ = [
     "return_allowed_actions",
@@ -219,6 +220,7 @@ def _receive(authorisation: ReturnAuthorisation, *, by) -> None:
             )
     authorisation.stock_document = document
     authorisation.received_on = today
+    record_returned(authorisation, order)
 
 
 @transaction.atomic

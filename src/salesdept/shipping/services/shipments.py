@@ -46,6 +46,7 @@ from salesdept.warehouse.services import inputs
 from salesdept.warehouse.services.documents import post_document
 
 from ..models import Shipment, ShipmentLine, ShipmentStatus
+from .facts import record_shipped
 from .shipment_input import LIVE, Errors, open_quantities, refuse_over_shipping, suggest_sources, write
 
 __all__ = [
@@ -233,6 +234,7 @@ def shipment_approve(*, by, shipment_id: int, note: str = "", on: datetime.date 
     if workflow.apply(shipment, "approve", by=by, note=note, also={"shipped_on": today}):
         _confirmed_order(order)
         _ship(shipment, order, by=by, today=today)
+        record_shipped(shipment, order)
     return shipment
 
 
