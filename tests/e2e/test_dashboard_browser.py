@@ -95,13 +95,14 @@ def test_director_dashboard_in_chinese_draws_charts_and_switches_to_tables(new_p
     assert "dimension=region" in page.url
     # then the table has the quarter's three months, by region, in Chinese
     assert page.locator("html").get_attribute("lang") == "zh-hans"
-    assert "地区" in page.locator("table").first.inner_text()
+    assert "区域" in page.locator("table").first.inner_text()
     shoot(page, "stats-quarter-by-region-zh-desktop")
     with page.expect_download() as download:
         page.locator("[data-testid=export-xlsx]").click()
     path = download.value.path()
     assert download.value.suggested_filename.endswith(".xlsx")
-    sheet = openpyxl.load_workbook(path).active
+    with open(path, "rb") as file:  # the download's temporary name has no .xlsx (openpyxl reads by name)
+        sheet = openpyxl.load_workbook(file).active
     # the header, then one row per region and the totals row: the first month's figures are numbers
     firsts = [row[1].value for row in sheet.iter_rows(min_row=2)]
     assert len(firsts) >= 2 and all(isinstance(v, int | float) for v in firsts), firsts[:10]
