@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from salesdept.billing.models import Invoice, InvoiceKind, InvoiceLine, InvoiceStatus
+from salesdept.billing.outstanding import outstanding_moved
 from salesdept.billing.services.facts import record_invoiced
 from salesdept.catalog.models import Category, Product
 from salesdept.core.numbering import next_number
@@ -155,6 +156,7 @@ def invoice(
     # what confirming and issuing record for the statistics (I12: facts = documents)
     record_order_confirmed(order)
     record_invoiced(inv)
+    outstanding_moved([(inv, Decimal("0"), total)])  # and the open-receivables summary
     return inv
 
 

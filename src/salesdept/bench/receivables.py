@@ -230,6 +230,9 @@ def seed_receivables(rng: random.Random) -> dict:
         from .stats import count_seeded_documents
 
         count_seeded_documents()  # the orders' and invoices' facts (I12)
+        from salesdept.billing.outstanding import rebuild
+
+        rebuild()  # the open-receivables summary the dashboard's aging reads (I12)
     # the fulfillment statistics workload (bench/sales.py) counts every contract signed in its
     # year: these contracts count too
     year = today.year - 1 if Contract.objects.filter(signed_on__year=today.year - 1).exists() else today.year

@@ -327,3 +327,12 @@ def collected_facts_equal_the_payments() -> list[str]:
         pk: (number, amount) for pk, number, amount in Payment.objects.values_list("pk", "number", "amount")
     }
     return document_fact_mismatches(source=Source.PAYMENT, kind=Kind.COLLECTED, expected=expected)
+
+
+@rule("I12", summary=True)
+def open_receivables_summary_equals_the_invoices() -> list[str]:
+    """The open-receivables summary (the company aging on the dashboard) = Σ outstanding of the
+    open issued invoices per due date and invoice date (billing/outstanding.py)."""
+    from .outstanding import summary_mismatches
+
+    return summary_mismatches()

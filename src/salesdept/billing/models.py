@@ -319,3 +319,23 @@ class CollectionTask(models.Model):
 
     def __str__(self) -> str:
         return f"{self.invoice_id} ({self.status})"
+
+
+class OpenReceivable(models.Model):
+    """What is outstanding on the issued invoices, summed per (due date, invoice date): the
+    company-wide aging (the director's dashboard) reads these few hundred rows instead of every
+    open invoice. Kept by the posting services in their own transaction
+    (billing/outstanding.py: an invoice issued, a payment allocated, a credit note approved);
+    `verify_summaries` and I12 prove it equals the invoices. Whole cents, so that SQLite adds
+    exactly."""
+
+    due_on = models.DateField()  # the due date, or the invoice date when the invoice has none
+    invoiced_on = models.DateField()
+    outstanding_cents = models.BigIntegerField(default=0)
+    invoices = models.IntegerField(default=0)  # how many of them are still open
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["due_on", "invoiced_on"], name="open_receivable_day")]
+
+    def __str__(self):
+        return f"{self.due_on} / {self.invoiced_on}: {self.outstanding_cents / 100:.2f}"

@@ -30,32 +30,34 @@ class Rule:
     code: str  # the INVARIANTS.md number, e.g. "I10"
     name: str
     check: Callable[[], list[str]]
+    summary: bool = False  # a summary table equals its detail: also run by `verify_summaries`
 
 
 RULES: list[Rule] = []
 
 
-def rule(code: str) -> Callable:
-    """Register a rule function under the invariant `code` (decorator)."""
+def rule(code: str, *, summary: bool = False) -> Callable:
+    """Register a rule function under the invariant `code` (decorator); summary=True for a rule
+    proving a summary table equals the rows it sums (`salesdept manage verify_summaries`)."""
 
     def register(func: Callable[[], list[str]]) -> Callable[[], list[str]]:
         if not any(r.check is func for r in RULES):
-            RULES.append(Rule(code, func.__name__, func))
+            RULES.append(Rule(code, func.__name__, func, summary))
         return func
 
     return register
 
 
-def run(codes: set[str] | None = None) -> list[str]:
-    """Run every registered rule (or those whose code is in `codes`); all violations, prefixed
-    with the invariant's code."""
+def run(codes: set[str] | None = None, *, summaries: bool = False) -> list[str]:
+    """Run every registered rule (or those whose code is in `codes`; only the summary rules with
+    summaries=True); all violations, prefixed with the invariant's code."""
     global _run_cache
     _discover()
     found = []
     _run_cache = {}
     try:
         for r in RULES:
-            if codes is None or r.code in codes:
+            if (codes is None or r.code in codes) and (r.summary or not summaries):
                 found.extend(f"{r.code} {line}" for line in r.check())
     finally:
         _run_cache = None

@@ -9,7 +9,7 @@ from .models import SalesFact, SalesTotal
 from .selectors import totals_mismatches
 
 
-@rule("I12")
+@rule("I12", summary=True)
 def monthly_totals_equal_the_facts() -> list[str]:
     if not (SalesFact.objects.exists() or SalesTotal.objects.exists()):
         return []

@@ -374,35 +374,33 @@ def region_ranking(reads: _Reads) -> dict:
     }
 
 
-def _aging_buckets(report) -> list[dict]:
+def _aging_buckets(totals) -> list[dict]:
     from salesdept.billing.selectors.receivables import AGING_BUCKETS
 
-    return [
-        {"key": key, "label": str(label), "amount": report.totals.buckets[key]}
-        for key, label in AGING_BUCKETS
-    ]
+    return [{"key": key, "label": str(label), "amount": totals.buckets[key]} for key, label in AGING_BUCKETS]
 
 
 def receivables_aging(reads: _Reads) -> dict:
-    """Receivables outstanding by age (the aging report's totals row, by region)."""
-    from salesdept.billing.selectors.receivables import aging
+    """Receivables outstanding by age (the aging report's totals row; for the company, from the
+    open-receivables summary the postings keep)."""
+    from salesdept.billing.selectors.receivables import aging_totals
 
-    report = aging(user=reads.user, dimension="region", as_of=reads.today)
-    buckets = _aging_buckets(report)
+    totals = aging_totals(user=reads.user, as_of=reads.today)
+    buckets = _aging_buckets(totals)
     url = _url("billing:aging", by="region")
     for b in buckets:
         b["url"] = url
     overdue = sum((b["amount"] for b in buckets if b["key"] != "current"), ZERO)
     return {
         "buckets": buckets,
-        "total": report.totals.total,
-        "invoices": report.totals.invoices,
+        "total": totals.total,
+        "invoices": totals.invoices,
         "overdue": overdue,
         "chart": _chart(
             [b["label"] for b in buckets],
             [{"name": _("Outstanding"), "data": [b["amount"] for b in buckets]}],
         ),
-        "empty": not report.totals.total,
+        "empty": not totals.total,
         "url": url,
         "overdue_url": _url("billing:invoice_list", overdue="on"),
     }
@@ -491,7 +489,7 @@ def my_overdue(reads: _Reads) -> dict:
     from salesdept.billing.selectors.receivables import AGING_BUCKETS, aging
 
     report = aging(user=reads.user, dimension="customer", as_of=reads.today)
-    buckets = [b for b in _aging_buckets(report) if b["key"] != "current"]
+    buckets = [b for b in _aging_buckets(report.totals) if b["key"] != "current"]
     customers = []
     for row in report.rows:
         overdue = row.total - row.buckets["current"]

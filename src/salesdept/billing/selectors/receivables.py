@@ -19,7 +19,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from salesdept.accounts.scope import visible
+from salesdept.accounts.scope import scope_filter, visible
 from salesdept.core.errors import ValidationFailed
 from salesdept.core.permissions import require
 from salesdept.crm.models import Customer
@@ -31,6 +31,7 @@ __all__ = [
     "AGING_DIMENSIONS",
     "aging",
     "aging_invoices",
+    "aging_totals",
     "collections_by_month",
     "customer_open_invoices",
     "customer_statement",
@@ -224,6 +225,24 @@ def aging(*, user, dimension: str = "customer", as_of: datetime.date) -> AgingRe
         totals.invoices += row.invoices
     out.sort(key=lambda r: (-r.total, r.label))
     return AgingReport(dimension, as_of, out, totals)
+
+
+def aging_totals(*, user, as_of: datetime.date) -> AgingRow:
+    """The aging report's totals row — outstanding per bucket, in how many invoices — as `user`
+    may see it. A user who sees every invoice reads the open-receivables summary (a few rows per
+    due date, kept by the postings: billing/outstanding.py) instead of summing every open invoice;
+    anyone else the invoices in their scope, as the report does."""
+    from ..outstanding import open_by_day
+
+    require(user, "billing.view_receivables")
+    if scope_filter(Invoice, user) is not None:
+        return aging(user=user, dimension="customer", as_of=as_of).totals
+    totals = AgingRow(None, str(_("Total")), {k: ZERO for k in BUCKET_KEYS})
+    for due_on, amount, n in open_by_day(as_of):
+        totals.buckets[bucket_of((as_of - due_on).days)] += amount
+        totals.total += amount
+        totals.invoices += n
+    return totals
 
 
 def aging_invoices(*, user, dimension: str, key: int, as_of: datetime.date) -> list[Invoice]:

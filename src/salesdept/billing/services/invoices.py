@@ -40,6 +40,7 @@ from salesdept.sales.models import OrderStatus, PaymentMilestone, SalesOrder, Sa
 
 from ..models import Invoice, InvoiceKind, InvoiceLine, InvoiceStatus
 from ..money import line_money
+from ..outstanding import outstanding_moved
 from ..selectors.invoices import invoiceable, mismatches, on_order
 from .facts import record_invoiced
 from .refunds import release_paid
@@ -519,11 +520,15 @@ def invoice_approve(*, by, invoice_id: int, invoice_no: str | None = None, note:
             )
         )
     if original is not None:
+        owed_before = original.outstanding
         if invoice.total_amount > original.outstanding:  # paid already: the excess back to credit
             release_paid(original, invoice.total_amount - original.outstanding, by=by, on=invoice.invoiced_on)
         Invoice.objects.filter(pk=original.pk).update(
             credited_amount=moved(Invoice, "credited_amount", invoice.total_amount), updated_at=timezone.now()
         )
+        moves = [(original, owed_before, original.outstanding - invoice.total_amount)]
+    else:
+        moves = [(invoice, ZERO, invoice.total_amount)]
     post_entry(
         source=invoice,
         on=invoice.invoiced_on,
@@ -532,6 +537,7 @@ def invoice_approve(*, by, invoice_id: int, invoice_no: str | None = None, note:
         memo=f"{invoice.get_kind_display()} {invoice.number} {number}",
     )
     record_invoiced(invoice)
+    outstanding_moved(moves)  # last: see billing/outstanding.py
     return invoice
 
 

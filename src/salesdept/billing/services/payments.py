@@ -45,6 +45,7 @@ from ..models import (
     Payment,
     PaymentMethod,
 )
+from ..outstanding import Change, outstanding_moved
 from .facts import record_collected
 
 __all__ = [
@@ -203,11 +204,14 @@ def _lock_manual(customer_id: int, rows) -> list[tuple[Invoice, Decimal]]:
     return out
 
 
-def _allocate(payment: Payment, plan: Plan, *, available: Decimal, on: datetime.date, by) -> Decimal:
-    """Allocate up to `available` of `payment` by `plan`; returns the amount allocated. The
-    caller holds the payment (new or locked); the invoices are locked here, in pk order."""
+def _allocate(
+    payment: Payment, plan: Plan, *, available: Decimal, on: datetime.date, by
+) -> tuple[Decimal, list[Change]]:
+    """Allocate up to `available` of `payment` by `plan`; returns the amount allocated and what
+    each invoice owed before and after (for outstanding_moved(), which the caller calls last).
+    The caller holds the payment (new or locked); the invoices are locked here, in pk order."""
     if plan.mode == "none" or available <= 0:
-        return ZERO
+        return ZERO, []
     if plan.mode == "manual":
         pairs = _lock_manual(payment.customer_id, plan.rows)
     else:
@@ -219,7 +223,7 @@ def _allocate(payment: Payment, plan: Plan, *, available: Decimal, on: datetime.
             pairs.append((invoice, amount))
             left -= amount
     if not pairs:
-        return ZERO
+        return ZERO, []
     Allocation.objects.bulk_create(
         Allocation(payment=payment, invoice=invoice, amount=amount, allocated_on=on, created_by=by)
         for invoice, amount in pairs
@@ -237,7 +241,7 @@ def _allocate(payment: Payment, plan: Plan, *, available: Decimal, on: datetime.
         CollectionTask.objects.filter(invoice_id__in=paid).exclude(status=CollectionTask.Status.DONE).update(
             status=CollectionTask.Status.DONE
         )
-    return allocated
+    return allocated, [(inv, inv.outstanding, inv.outstanding - amount) for inv, amount in pairs]
 
 
 # --- services -------------------------------------------------------------------------------
@@ -315,7 +319,9 @@ def payment_record(*, by, data: dict) -> Payment:
         if not reference or existing is None:
             raise
         raise _duplicate(existing) from None
-    allocated = _allocate(payment, clean["plan"], available=payment.amount, on=payment.received_on, by=by)
+    allocated, moves = _allocate(
+        payment, clean["plan"], available=payment.amount, on=payment.received_on, by=by
+    )
     post_entry(
         source=payment,
         on=payment.received_on,
@@ -328,6 +334,7 @@ def payment_record(*, by, data: dict) -> Payment:
         ],
     )
     record_collected(payment)
+    outstanding_moved(moves)  # last: see billing/outstanding.py
     return payment
 
 
@@ -358,7 +365,7 @@ def payment_allocate(
     if plan.mode == "none":
         return payment
     on = on or timezone.localdate()
-    allocated = _allocate(payment, plan, available=available, on=on, by=by)
+    allocated, moves = _allocate(payment, plan, available=available, on=on, by=by)
     if allocated <= 0:
         raise DomainError(
             "nothing_to_allocate",
@@ -374,4 +381,5 @@ def payment_allocate(
             Posting(codes.RECEIVABLE, credit=allocated, customer_id=payment.customer_id),
         ],
     )
+    outstanding_moved(moves)  # last: see billing/outstanding.py
     return payment
