@@ -10,7 +10,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from . import crm, order_to_cash, receivables, sales, stats, warehouse
+from . import crm, history, order_to_cash, receivables, sales, stats, warehouse
 from .http import Client
 
 BENCH_USERS = 10_000
@@ -173,4 +173,5 @@ SERVICE_WORKLOADS = [
     *order_to_cash.SERVICE_WORKLOADS,
     *receivables.SERVICE_WORKLOADS,
     *stats.SERVICE_WORKLOADS,
+    *history.SERVICE_WORKLOADS,
 ]
