@@ -78,7 +78,10 @@ def _gunicorn(*, host: str, port: int, workers: int, accesslog: str | None) -> N
     from django.db import connections
     from gunicorn.app.base import BaseApplication
 
+    from salesdept.web.apps import warm_up
+
     application = get_wsgi_application()
+    warm_up()  # URLconf, URL maps, catalogs, templates: once here, not in each worker's first request
     connections.close_all()  # never share a database connection across fork()
     bind = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
     options = {

@@ -3,8 +3,11 @@ function itself (Django set up, the bench database), then `check_invariants` ove
 and every workload wrote.
 
 Run as `python -m salesdept.bench.inprocess PARAMS_FILE N [ONLY]` with the environment of the
-prepare process; prints one JSON line: {workload: figures, …, "invariants": {"ok", "report"}}.
-A concurrent workload starts more of these processes as `… --poster PARAMS_FILE K DOCUMENTS`."""
+prepare process. It starts as the server does (django.setup(), then web.apps.warm_up(): the
+URLconf and the other one-time work of a first request), so a workload's "cold" figure is the
+first call in a freshly started server worker. Prints one JSON line: {workload: figures, …,
+"invariants": {"ok", "report"}}. A concurrent workload starts more of these processes as
+`… --poster PARAMS_FILE K DOCUMENTS`."""
 
 import io
 import json
@@ -22,6 +25,9 @@ def main(params_file: str, n: int, only: set[str]) -> None:
     import django
 
     django.setup()
+    from salesdept.web.apps import warm_up
+
+    warm_up()  # as the server does before forking (cli._gunicorn): "cold" is a worker's first call
     from django.core.management import call_command
     from django.core.management.base import CommandError
 

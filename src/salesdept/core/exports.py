@@ -35,11 +35,13 @@ MAX_EXPORT_ROWS = 200_000
 @dataclass(frozen=True)
 class Column:
     """One column: `key` is the attribute path read by default (`owner.display_name`), `label`
-    the translated header, `value` an optional function of the row."""
+    the translated header, `value` an optional function of the row, `number_format` an optional
+    XLSX number format of its numbers (e.g. "0.0%" for a fraction shown as a percentage)."""
 
     key: str
     label: Any
     value: Callable[[Any], Any] | None = None
+    number_format: str | None = None
 
     def read(self, row) -> Any:
         if self.value is not None:
@@ -119,6 +121,9 @@ def _xlsx(rows: Iterable, columns: list[Column], filename: str, title: str) -> H
             value = cell_value(c.read(row))
             if isinstance(value, str) and value[:1] == "=":
                 value = "'" + value  # never a formula
+            elif c.number_format and isinstance(value, Decimal | int | float):
+                value = WriteOnlyCell(sheet, value=value)
+                value.number_format = c.number_format
             values.append(value)
         sheet.append(values)
     out = BytesIO()

@@ -17,7 +17,7 @@ from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from salesdept.core.errors import DomainError, ValidationFailed
-from salesdept.core.exports import Column
+from salesdept.core.exports import Column, export_response
 from salesdept.core.listing import list_page
 
 from . import selectors, services
@@ -300,6 +300,28 @@ class AchievementForm(forms.Form):
     )
 
 
+def _fraction(value):
+    """A percentage (85.3) as the fraction a spreadsheet's percent format shows as 85.3%."""
+    return None if value is None else value / 100
+
+
+# The exported table: the page's columns, in its order; figures stay numbers (no totals row:
+# the lines measure different things).
+ACHIEVEMENT_COLUMNS = [
+    Column("subject", _("Region, team, person or category")),
+    Column("level_label", _("Level")),
+    Column("measure_label", _("Measure")),
+    Column("target", _("Target")),
+    Column("actual", _("Actual")),
+    Column("ratio", _("Achievement rate"), lambda r: _fraction(r["ratio"]), number_format="0.0%"),
+    Column("gap", _("Gap")),
+    Column("needed_per_day", _("Needed per day")),
+    Column("light_label", _("Status")),
+    # the page's caption: the share of the period's days gone
+    Column("elapsed", _("Time elapsed"), lambda r: _fraction(r["elapsed"]), number_format="0.0%"),
+]
+
+
 def _sorted_rows(rows: list[dict], sort: str) -> list[dict]:
     key = ACHIEVEMENT_SORTS.get(sort.lstrip("-"), "line")
     descending = sort.startswith("-")
@@ -321,7 +343,8 @@ def _sorted_rows(rows: list[dict], sort: str) -> list[dict]:
 def achievement_view(request):
     """达成率: each target line of the year's approved plan in the reader's scope against the
     actual sales of a month, a quarter or the year, with the gap, the run-rate needed and a
-    traffic light; sortable columns."""
+    traffic light; sortable columns. ?format=xlsx exports the table as shown (the same filters,
+    scope and order)."""
     today = timezone.localdate()
     given = {k: v for k, v in request.GET.items() if k in AchievementForm.base_fields and v}
     form = AchievementForm({"year": today.year, "period": "month", **given})
@@ -351,6 +374,19 @@ def achievement_view(request):
             row["light_label"] = LIGHTS[row["light"]]
             row["light_style"] = LIGHT_STYLES[row["light"]]
             row["bar"] = min(row["ratio"], 100) if row["ratio"] is not None else 0
+        if request.GET.get("format"):
+            try:
+                return export_response(
+                    rows,
+                    ACHIEVEMENT_COLUMNS,
+                    filename=f"achievement-{bounds[0]:%Y%m%d}-{bounds[1]:%Y%m%d}",
+                    fmt=request.GET.get("format"),
+                    title=str(_("Achievement")),
+                )
+            except DomainError as exc:
+                messages.error(request, exc.message)
+    query = request.GET.copy()
+    query.pop("format", None)
     return render(
         request,
         "planning/achievement.html",
@@ -362,6 +398,7 @@ def achievement_view(request):
             "elapsed": rows[0]["elapsed"] if rows else None,
             "has_plan": has_plan,
             "year": form.cleaned_data.get("year") if rows is not None else None,
+            "export_query": query.urlencode(),
         },
         status=200 if rows is not None else 400,
     )
