@@ -7,13 +7,8 @@ After "Check only" the file waits under MEDIA_ROOT/history-imports/ with a rando
 to the uploader's session, so "Import" needs no second upload; importing deletes it, and files
 older than a day are swept at the next upload. Templates (CSV, XLSX) are downloadable."""
 
-import secrets
-import time
 from collections import defaultdict
-from pathlib import Path
 
-from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import Http404
@@ -21,40 +16,20 @@ from django.shortcuts import redirect, render
 from django.urls import path, re_path
 from django.utils.translation import gettext_lazy as _
 
-from salesdept.core.imports import MAX_FILE_BYTES, ImportFileError, read_table, template_response
+from salesdept.core.import_views import PendingUploads, UploadForm, error_context
+from salesdept.core.imports import ImportFileError, read_table, template_response
 from salesdept.core.permissions import require
 
 from .history import COLUMNS, PERMISSION, import_history
 from .history_rows import chunks
 from .models import Kind, SalesFact, Source
 
-SESSION_KEY = "stats_history_imports"
-FOLDER = "history-imports"
-MAX_AGE_SECONDS = 24 * 3600
-SHOWN_ERRORS = 500  # the page lists this many problems; the counts cover all of them
-EXTENSIONS = (".csv", ".xlsx")
+UPLOADS = PendingUploads(session_key="stats_history_imports", folder="history-imports")
 TEMPLATE_NAME = "sales-history-template"
 
 
-class HistoryImportForm(forms.Form):
-    file = forms.FileField(label=_("File"), widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"}))
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["file"].help_text = _(
-            "CSV (UTF-8 or GBK) or XLSX, first row the column titles, at most %(size)s MB."
-        ) % {"size": MAX_FILE_BYTES // (1024 * 1024)}
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if not upload.name.lower().endswith(EXTENSIONS):
-            raise forms.ValidationError(_("Upload a CSV or XLSX file."))
-        if upload.size > MAX_FILE_BYTES:
-            raise forms.ValidationError(
-                _("The file is larger than %(size)s MB. Split it into smaller files.")
-                % {"size": MAX_FILE_BYTES // (1024 * 1024)}
-            )
-        return upload
+class HistoryImportForm(UploadForm):
+    """The file of past order lines (CSV or XLSX)."""
 
 
 def orders_to_write(table) -> int:
@@ -90,56 +65,6 @@ def run(*, by, table, dry_run: bool) -> dict:
     return summary
 
 
-# --------------------------------------------------------------------------------- stored files
-
-
-def _folder() -> Path:
-    folder = Path(settings.MEDIA_ROOT) / FOLDER
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-def _sweep(folder: Path) -> None:
-    """Delete uploads left behind (a checked file never imported)."""
-    cutoff = time.time() - MAX_AGE_SECONDS
-    for old in folder.iterdir():
-        try:
-            if old.is_file() and old.stat().st_mtime < cutoff:
-                old.unlink()
-        except OSError:
-            pass
-
-
-def _store(request, upload) -> str:
-    folder = _folder()
-    _sweep(folder)
-    token = secrets.token_urlsafe(18)
-    name = f"{token}{Path(upload.name).suffix.lower()}"  # .csv or .xlsx, checked by the form
-    with open(folder / name, "wb") as out:
-        for chunk in upload.chunks():
-            out.write(chunk)
-    pending = request.session.get(SESSION_KEY, {})
-    pending[token] = {"name": upload.name[:200], "file": name}
-    request.session[SESSION_KEY] = pending
-    return token
-
-
-def _pending(request, token: str) -> dict:
-    """The checked upload `token` of this session (someone else's token is unknown: 404)."""
-    entry = request.session.get(SESSION_KEY, {}).get(token)
-    if entry is None or not (_folder() / entry["file"]).is_file():
-        raise Http404
-    return entry
-
-
-def _discard(request, token: str) -> None:
-    pending = request.session.get(SESSION_KEY, {})
-    entry = pending.pop(token, None)
-    request.session[SESSION_KEY] = pending
-    if entry:
-        (_folder() / entry["file"]).unlink(missing_ok=True)
-
-
 # --------------------------------------------------------------------------------------- pages
 
 
@@ -168,8 +93,7 @@ def _result(request, *, name: str, summary: dict, token: str = ""):
             "result": result,
             "fresh": _fresh(result),
             "token": token if result.dry_run and _fresh(result) else "",
-            "errors": result.errors[:SHOWN_ERRORS],
-            "hidden_errors": max(0, len(result.errors) - SHOWN_ERRORS),
+            **error_context(result),
             "nothing_new": not result.errors and not result.created and not _fresh(result),
         },
         status=400 if result.errors else 200,
@@ -190,18 +114,18 @@ def history_import_view(request):
     if not form.is_valid():
         return _start(request, form, status=400)
     upload = form.cleaned_data["file"]
-    token = _store(request, upload) if action == "check" else ""  # kept for the Import button
-    source = _folder() / request.session[SESSION_KEY][token]["file"] if token else upload
+    token = UPLOADS.store(request, upload) if action == "check" else ""  # kept for the Import button
+    source = UPLOADS.path(UPLOADS.get(request, token)) if token else upload
     try:
         table = read_table(source, upload.name)
     except ImportFileError as exc:
         if token:
-            _discard(request, token)
+            UPLOADS.discard(request, token)
         form.add_error("file", exc.message)
         return _start(request, form, status=400)
     summary = run(by=request.user, table=table, dry_run=action == "check")
     if token and not _fresh(summary["result"]):
-        _discard(request, token)  # nothing to import later
+        UPLOADS.discard(request, token)  # nothing to import later
         token = ""
     return _result(request, name=upload.name, summary=summary, token=token)
 
@@ -212,15 +136,15 @@ def history_import_checked_view(request, token: str):
     """POST: import the file checked before (kept under `token`); the result page."""
     if request.method != "POST":
         raise Http404
-    entry = _pending(request, token)
+    entry = UPLOADS.get(request, token)
     try:
-        table = read_table(_folder() / entry["file"], entry["name"])
+        table = read_table(UPLOADS.path(entry), entry["name"])
     except ImportFileError as exc:  # it was read at the check; only a changed disk gets here
-        _discard(request, token)
+        UPLOADS.discard(request, token)
         messages.error(request, exc.message)
         return redirect("stats:history_import")
     summary = run(by=request.user, table=table, dry_run=False)
-    _discard(request, token)
+    UPLOADS.discard(request, token)
     return _result(request, name=entry["name"], summary=summary)
 
 
