@@ -98,6 +98,15 @@ def status_badge(doc):
 
 
 @register.filter
+def grouped(value, places=2) -> str:
+    """A figure with `places` decimals and thousands grouped by the active language
+    (floatformat:"2g" with the places a variable): 1,659,100.00."""
+    from django.template.defaultfilters import floatformat
+
+    return floatformat(value, f"{int(places)}g")
+
+
+@register.filter
 def verbose_name(obj) -> str:
     """The model's translated verbose_name, capitalised ("Voucher", "合同")."""
     return capfirst(obj._meta.verbose_name)
