@@ -2,15 +2,20 @@
 totals in the database, and they agree with record_facts' own sums (I12; the org fixture also
 checks every invariant after the test); the workload finds sales in each report."""
 
+import datetime
 import random
+from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from salesdept.bench import stats as bench
-from salesdept.stats.models import Kind, SalesFact, SalesTotal
+from salesdept.stats.models import TOTAL_MEASURES, Kind, SalesFact, SalesTotal, Source
 from salesdept.stats.selectors import totals_mismatches
-from salesdept.stats.services import totals_of
+from salesdept.stats.services import record_facts, totals_of
+
+from .conftest import fact
 
 pytestmark = pytest.mark.django_db
 
@@ -91,3 +96,61 @@ def test_the_http_workload_needs_no_django(tmp_path):
     )
     assert "ConnectionRefusedError" in result.stderr, result.stderr[-2000:]
     assert "settings are not configured" not in result.stderr
+
+
+def _stored_totals() -> dict:
+    return {
+        (t.dimension, t.month, t.key): [getattr(t, name) for name in TOTAL_MEASURES]
+        for t in SalesTotal.objects.all()
+        if any(getattr(t, name) for name in TOTAL_MEASURES)
+    }
+
+
+def test_totals_summed_round_by_round_equal_the_totals_summed_from_scratch(world, monkeypatch):
+    """Each seeder adds only its own facts to the totals (sum_totals(after=…)): a fact posted
+    by a service, then the stats seeder's facts, then more documents' facts written in bulk
+    (odd cents, a credit note, an order cancelled, a payment) give the totals that summing every
+    fact again gives — and record_facts' own sums."""
+    a, b = world.customers
+    p1, _p2, p3 = world.products
+    month = timezone.localdate().replace(day=1)
+    record_facts([fact(a, p1, day=month, amount="100.10", cost="60.05", number="SO-SVC")])
+    monkeypatch.setattr(bench, "sizes", lambda: {"lines": 1_500})
+    bench.seed_stats(random.Random(6))
+    before = bench._last_fact()
+    later = [
+        fact(a, p1, day=month, amount="0.10", cost="0.07", quantity="0.333", number="SO-R2", line="1"),
+        fact(a, p3, day=month, amount="0.20", cost="0.01", quantity="1.667", number="SO-R2", line="2"),
+        fact(b, p1, day=month, kind=Kind.INVOICED, amount="-0.35", source=Source.INVOICE, number="CN-1"),
+        fact(b, p1, day=month, amount="12.34", number="SO-GONE"),
+        fact(b, p1, day=month, amount="-12.34", cost="-60.00", number="SO-GONE"),
+        fact(b, None, day=month - datetime.timedelta(days=1), kind=Kind.COLLECTED, amount="999.99",
+             cost="0", quantity="0", source=Source.PAYMENT, number="PAY-1", line=""),
+    ]  # fmt: skip
+    SalesFact.objects.bulk_create(later)  # in bulk, as the seeders write: no totals yet
+    kept = set(SalesTotal.objects.values_list("pk", flat=True))
+    bench.sum_totals(after=before)
+    assert kept <= set(SalesTotal.objects.values_list("pk", flat=True))  # added to, not summed again
+    added = _stored_totals()
+    assert totals_mismatches() == []
+    bench.sum_totals()  # every fact again, from scratch
+    assert _stored_totals() == added
+    expected = {cell: m for cell, m in totals_of(SalesFact.objects.all()).items() if any(m)}
+    assert added == expected
+
+
+def test_a_document_with_facts_in_both_rounds_is_summed_again_from_scratch(world):
+    """An order counts once per cell: a second line of an order summed before cannot simply be
+    added (it would count the order twice), so every total is summed again."""
+    a, _b = world.customers
+    p1, p2, _p3 = world.products
+    SalesFact.objects.bulk_create([fact(a, p1, number="SO-SPLIT", line="1")])
+    bench.sum_totals(after=0)
+    before = bench._last_fact()
+    SalesFact.objects.bulk_create([fact(a, p2, amount="0.30", number="SO-SPLIT", line="2")])
+    kept = set(SalesTotal.objects.values_list("pk", flat=True))
+    bench.sum_totals(after=before)
+    assert not kept & set(SalesTotal.objects.values_list("pk", flat=True))  # summed again
+    region = SalesTotal.objects.get(dimension="region", key=str(a.region_id))
+    assert (region.orders, region.ordered_amount) == (1, Decimal("100.30"))
+    assert totals_mismatches() == []
