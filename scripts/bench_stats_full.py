@@ -27,7 +27,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 SEED = 20261127  # salesdept.bench.run.SEED
 REQUESTS = 50
-WORKLOADS = "stats_reports,director_dashboard"
+WORKLOADS = "stats_reports,director_dashboard,history_import"
 
 
 def _env(url: str) -> dict:
