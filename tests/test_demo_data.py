@@ -1,7 +1,5 @@
 """The demo company: the logins the README and the issue promise, loaded through one entry point."""
 
-from django.apps import apps
-
 from salesdept.accounts.models import Region, Team, User
 from salesdept.demo import load
 
@@ -28,7 +26,7 @@ EXPECTED = {
 
 def test_load_demo_creates_the_documented_logins(db, monkeypatch):
     # the organisation's loader makes every login (the later loaders add no users; the full
-    # demo is loaded by test_load_demo_twice_duplicates_nothing below)
+    # demo is loaded by tests/demo/test_demo_company.py, which also loads it twice)
     monkeypatch.setattr(load, "LOADERS", [load.load_org])
     ctx = load.load_demo()
 
@@ -55,24 +53,6 @@ def test_demo_is_bilingual(db, monkeypatch):
     east = Region.objects.get(code="east")
     assert (east.name, east.name_en) == ("华东", "East")
     assert {r.name for r in Region.objects.filter(parent__isnull=True)} == {"华东", "华南", "华北"}
-
-
-def _row_counts() -> dict[str, int]:
-    """Rows per table of every installed model (the demo's loaders write many apps)."""
-    models = [m for m in apps.get_models() if m._meta.managed and not m._meta.proxy]
-    return {m._meta.label: m._base_manager.count() for m in models}
-
-
-def test_load_demo_twice_duplicates_nothing(db):
-    # given the whole demo company loaded once (every loader of every capability)
-    load.load_demo()
-    first = _row_counts()
-
-    # when it is loaded again, no table gains a row: each loader sees its own records
-    load.load_demo()
-    assert {k: v for k, v in _row_counts().items() if v != first[k]} == {}
-    assert set(User.objects.values_list("username", flat=True)) == set(EXPECTED)
-    assert first["crm.Customer"] > 100 and first["warehouse.StockMove"] > 100
 
 
 def test_loaders_run_in_order_with_one_seeded_random(db, monkeypatch):

@@ -12,11 +12,11 @@ and a role without the model's view permission (accounts/roles.py: the warehouse
 only customers and contacts, the administrator no crm records) sees none of it: 403/404 or an
 empty list.
 
-One world is built per test: for each of the six salespeople one record of every model (two
-customers: one being followed up, one idle past its revisit rule; two follow-ups: due today and
-overdue), written through the services (customers and leads by the conftest factories). Every
-record carries a unique marker ([model/owner/n]) so HTML pages and CSV exports can be read by
-text."""
+One world is built per module (the tests only read it; each runs in a savepoint on it): for each
+of the six salespeople one record of every model (two customers: one being followed up, one idle
+past its revisit rule; two follow-ups: due today and overdue), written through the services
+(customers and leads by the conftest factories). Every record carries a unique marker
+([model/owner/n]) so HTML pages and CSV exports can be read by text."""
 
 import datetime
 from collections.abc import Callable
@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
+from django.test import Client, override_settings
 from django.utils import timezone
 
 from salesdept.crm.models import Customer
@@ -33,6 +33,8 @@ from salesdept.crm.services import customers as customer_services
 from salesdept.crm.services import feedback as feedback_services
 from salesdept.crm.services import leads as lead_services
 from salesdept.crm.services import letters as letter_services
+from tests.conftest import _build_org, _load_org, assert_invariants_hold, shared_data
+from tests.crm.conftest import new_customer, new_lead
 
 DAY = datetime.timedelta(days=1)
 SALESPEOPLE = ("sales1", "sales2", "sales3", "sales4", "sales5", "sales6")
@@ -112,9 +114,21 @@ def _marker(model: str, owner: str, n: int = 1) -> str:
     return f"[{model}/{owner}/{n}]"
 
 
-@pytest.fixture
-def world(org, make_customer, make_lead, settings, tmp_path) -> World:
-    settings.MEDIA_ROOT = tmp_path
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker, tmp_path_factory) -> World:
+    with shared_data(django_db_blocker), override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("matrix")):
+        world = _build_world(_load_org() or _build_org())
+        assert_invariants_hold()
+        yield world
+
+
+def _build_world(org) -> World:
+    def make_customer(**kwargs):
+        return new_customer(org, **kwargs)
+
+    def make_lead(**kwargs):
+        return new_lead(org, **kwargs)
+
     today = timezone.localdate()
     w = World(user_ids={name: getattr(org, name).pk for name in (*PERSONAS, *SALESPEOPLE)})
     for name in SALESPEOPLE:
