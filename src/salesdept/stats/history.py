@@ -150,13 +150,14 @@ def _create_master_data(lk: Lookups) -> None:
             uom=DEFAULT_UOM[Product.Kind.GOODS],
             list_price=new.list_price,
         )
+    people = crm_customers.Lookups(lk.by)  # the owners read once, not once per new customer
     for new in lk.new_customers.values():
         data = {"name": new.name, "region": new.region, "owner": new.owner}
         if new.code:
             data["notes"] = str(
                 _("Customer code in the imported sales history: %(code)s") % {"code": new.code}
             )
-        new.saved = crm_customers.customer_create(by=lk.by, data=data, allow_duplicate=True)
+        new.saved = crm_customers.customer_create(by=lk.by, data=data, allow_duplicate=True, lookups=people)
 
 
 def _saved(obj):

@@ -440,11 +440,14 @@ def _refuse_duplicates(customer: Customer, *, by, exclude_id=None) -> None:
 
 
 @transaction.atomic
-def customer_create(*, by, data: dict, allow_duplicate: bool = False) -> Customer:
+def customer_create(
+    *, by, data: dict, allow_duplicate: bool = False, lookups: Lookups | None = None
+) -> Customer:
     """Create a customer numbered CUS-YYYY-NNNNNN. Refuses 409 `duplicate_customer` (listing the
-    matches) when the name, tax ID or phone is already known, unless `allow_duplicate`."""
+    matches) when the name, tax ID or phone is already known, unless `allow_duplicate`. A caller
+    creating many passes one `lookups` (Lookups(by)): the owners, regions and tiers read once."""
     require(by, "crm.add_customer")
-    customer = customer_build(by=by, data=data)
+    customer = customer_build(by=by, data=data, lookups=lookups)
     # Taking the number first locks the CUS sequence row until commit, so two people creating
     # the same customer at once queue here and the second one's duplicate check sees the first.
     # A refusal rolls the number back (the series stays gap-free).
