@@ -97,15 +97,9 @@ def seed() -> None:
         cpu_seconds[name] = round(time.process_time() - cpu, 2)
         print(f"[bench_stats_full] {name}: {seconds[name]} s", file=sys.stderr, flush=True)
     started = time.perf_counter()
-    with connection.cursor() as cursor:  # as bench/prepare.py does after the seeders
-        if connection.vendor == "postgresql":
-            cursor.execute("VACUUM ANALYZE")
-            cursor.execute("SHOW server_version")
-            database = f"PostgreSQL {cursor.fetchone()[0]}"
-        else:
-            cursor.execute("PRAGMA optimize")
-            cursor.execute("SELECT sqlite_version()")
-            database = f"SQLite {cursor.fetchone()[0]}"
+    from salesdept.bench.prepare import tidy_after_seed
+
+    database = tidy_after_seed()  # as bench/prepare.py does after the seeders
     seconds["vacuum_analyze" if connection.vendor == "postgresql" else "optimize"] = round(
         time.perf_counter() - started, 2
     )

@@ -16,7 +16,6 @@ def main(seed: int) -> None:
 
     django.setup()
     from django.core.management import call_command
-    from django.db import connection
 
     from .workloads import SEEDERS
 
@@ -28,17 +27,7 @@ def main(seed: int) -> None:
     for seeder in SEEDERS:
         params.update(seeder(rng))
     seeded = time.perf_counter()
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # A database in use has been vacuumed by autovacuum; right after a bulk seed it has
-            # not, and index-only scans (deep list pages) would still visit the table.
-            cursor.execute("VACUUM ANALYZE")
-            cursor.execute("SHOW server_version")
-            database = f"PostgreSQL {cursor.fetchone()[0]}"
-        else:
-            cursor.execute("PRAGMA optimize")
-            cursor.execute("SELECT sqlite_version()")
-            database = f"SQLite {cursor.fetchone()[0]}"
+    database = tidy_after_seed()
     print(
         json.dumps(
             {
@@ -50,6 +39,23 @@ def main(seed: int) -> None:
         ),
         flush=True,
     )
+
+
+def tidy_after_seed() -> str:
+    """What follows a bulk seed before anything is measured; returns the database's name and
+    version."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # A database in use has been vacuumed by autovacuum; right after a bulk seed it has
+            # not, and index-only scans (deep list pages) would still visit the table.
+            cursor.execute("VACUUM ANALYZE")
+            cursor.execute("SHOW server_version")
+            return f"PostgreSQL {cursor.fetchone()[0]}"
+        cursor.execute("PRAGMA optimize")
+        cursor.execute("SELECT sqlite_version()")
+        return f"SQLite {cursor.fetchone()[0]}"
 
 
 if __name__ == "__main__":
