@@ -1,4 +1,4 @@
-"""Time the statistics bench's seeding seeder by seeder, then its two service workloads (dev tool).
+"""Time the statistics bench's seeding seeder by seeder, then its service workloads (dev tool).
 
     SALESDEPT_HOME=/tmp/h python scripts/bench_stats_full.py sqlite:////tmp/h/bench.sqlite3
     python scripts/bench_stats_full.py postgresql://postgres@127.0.0.1:5432/NAME
@@ -9,8 +9,9 @@ for workloads) and reports one seed_s for all of them; this seeds only what the 
 need — the bench's people, crm, receivables and stats seeders, in the bench's order, with its
 seed — and times each. Like `salesdept bench`: a child process migrates and seeds (then VACUUM
 ANALYZE / PRAGMA optimize, as bench/prepare.py does), and a fresh one (bench/inprocess.py, the
-cold figures are its first calls) runs the warm-up and measured calls of `stats_reports` and
-`director_dashboard` (50 each), then check_invariants. Prints one JSON document.
+cold figures are its first calls) runs the warm-up and measured calls of `stats_reports`,
+`director_dashboard`, `history_import` and `aging` (50 each), then check_invariants. Prints one
+JSON document.
 
 The database must be new (a PostgreSQL database that does not exist is created; it is kept
 afterwards). The other seeders are skipped, so the random draws and the data differ from a full
@@ -27,7 +28,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 SEED = 20261127  # salesdept.bench.run.SEED
 REQUESTS = 50
-WORKLOADS = "stats_reports,director_dashboard,history_import"
+WORKLOADS = "stats_reports,director_dashboard,history_import,aging"
 
 
 def _env(url: str) -> dict:
