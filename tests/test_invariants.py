@@ -1,14 +1,9 @@
 """`check_invariants` (I8 numbering, I10 review): quiet on good data; each rule speaks up when bad
 rows are written straight into the database, bypassing the services."""
 
-import os
-import sqlite3
-import subprocess
-import sys
 from contextlib import contextmanager
 from decimal import Decimal
 from io import StringIO
-from pathlib import Path
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
@@ -23,7 +18,6 @@ from salesdept.core.models import DocumentEvent, Sequence
 from tests.exampleapp import services
 from tests.exampleapp.models import Voucher
 
-REPO = Path(__file__).resolve().parent.parent
 YEAR = timezone.localdate().year
 
 
@@ -275,31 +269,3 @@ def test_two_types_sharing_a_prefix_are_reported(db, monkeypatch):
     assert invariants.number_prefixes_distinct() == [
         "prefix EX is used by 2 document types: exampleapp.voucher, exampleapp.voucher"
     ]
-
-
-# --- the command line ----------------------------------------------------------------------------
-
-
-def test_salesdept_manage_check_invariants_exits_non_zero(tmp_path):
-    """End to end: a fresh SQLite database, good (exit 0), then a bad row (exit 1)."""
-    env = {
-        **os.environ,
-        "SALESDEPT_HOME": str(tmp_path),
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
-        "DJANGO_SETTINGS_MODULE": "tests.settings",
-        "PYTHONPATH": str(REPO),
-    }
-
-    def manage(*args):
-        cmd = [sys.executable, "-m", "django", *args]
-        return subprocess.run(cmd, env=env, cwd=REPO, capture_output=True, text=True, timeout=120)
-
-    assert manage("migrate", "-v0").returncode == 0
-    ok = manage("check_invariants")
-    assert (ok.returncode, ok.stdout.startswith("OK: ")) == (0, True), ok.stderr
-    with sqlite3.connect(tmp_path / "db.sqlite3") as db:
-        db.execute("INSERT INTO core_sequence (key, year, last) VALUES ('EX', 1999, 4)")
-    bad = manage("check_invariants", "I8")
-    assert bad.returncode == 1
-    assert "I8 EX-1999: sequence says 4 but no document has a number" in bad.stdout
-    assert "1 invariant violation" in bad.stderr

@@ -48,12 +48,13 @@ from salesdept.crm.selectors.customers import incomplete_by_salesperson
 from salesdept.demo import crm as demo_crm
 from salesdept.demo import load, plans
 from salesdept.planning.models import SUBJECT_FIELD, Level, Plan, PlanStatus
-from salesdept.sales.models import OrderStatus, SalesOrderLine
+from salesdept.sales.models import Contract, ContractStatus, OrderStatus, SalesOrder, SalesOrderLine
 from salesdept.stats.models import Kind, SalesFact, Source
 from salesdept.stats.selectors import sales_report
 from tests.api_helpers import session
 from tests.conftest import assert_invariants_hold, shared_data
 from tests.test_demo_data import EXPECTED
+from tests.warehouse import demo_checks
 
 SELLERS = demo_crm.SELLERS
 
@@ -243,6 +244,29 @@ def test_demo_fills_every_list_the_issue_names(demo, org, client):
     response = session(org.sales1).get("/activities/today")
     assert response.status_code == 200
     assert response.json()["count"] == today_list(user=org.sales1, day=today).count() > 0
+
+
+# --- contracts and orders (issue 4) ----------------------------------------------------------------
+
+
+def test_demo_contracts_in_every_state(demo, db):
+    """The contract and order demo (demo/sales_contracts.py), loaded through the services, covers
+    every contract state — still so once the later loaders have shipped, invoiced and returned."""
+    states = set(Contract.objects.values_list("status", flat=True))
+    assert set(ContractStatus.values) <= states, states
+    assert Contract.objects.filter(status="submitted", review_round__gt=0).count() >= 3
+    assert Contract.objects.filter(amendment_of__isnull=False, status="signed").exists()
+    assert Contract.objects.exclude(registration_number="").exists()
+    assert SalesOrder.objects.filter(contract__isnull=False, status="confirmed").exists()
+    assert SalesOrder.objects.filter(contract__isnull=True).exists()
+
+
+# --- the warehouse (issue 5) -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("check", demo_checks.checks(), ids=lambda check: check.__name__.strip("_"))
+def test_demo_warehouse(demo, db, check):
+    check(demo)
 
 
 # --- loading again ---------------------------------------------------------------------------------

@@ -44,6 +44,8 @@ def test_help_lists_every_command(tmp_path):
 
 
 def test_demo_twice_reuses_the_data_and_reset_rebuilds_in_wal_mode(tmp_path):
+    """Also check_invariants on the demo company, end to end (its exit codes): CI's proof that the
+    invariants hold on the demo database."""
     # given a first `salesdept demo` in an empty data folder
     first = DemoServer(tmp_path)
     first_seconds = first.start()
@@ -54,6 +56,19 @@ def test_demo_twice_reuses_the_data_and_reset_rebuilds_in_wal_mode(tmp_path):
     assert "Loading the demo company" in first.output()
     assert "sales1" in first.output() and "demo1234" in first.output()
     assert f"{first.url}/" in first.output()
+
+    # and check_invariants holds on the demo company (exit 0) …
+    checked = run(tmp_path, "manage", "check_invariants")
+    assert (checked.returncode, checked.stdout.startswith("OK: ")) == (0, True), checked.stderr
+    # … and names a broken row with exit 1 (a contract number handed out without a contract)
+    with sqlite3.connect(database) as conn:
+        conn.execute("INSERT INTO core_sequence (key, year, last) VALUES ('CT', 1999, 4)")
+    broken = run(tmp_path, "manage", "check_invariants", "I8")
+    assert broken.returncode == 1
+    assert "I8 CT-1999: sequence says 4 but no document has a number" in broken.stdout
+    assert "1 invariant violation" in broken.stderr
+    with sqlite3.connect(database) as conn:
+        conn.execute("DELETE FROM core_sequence WHERE key = 'CT' AND year = 1999")
 
     # when it runs again on the same folder
     second = DemoServer(tmp_path)
