@@ -136,6 +136,15 @@ class _Sums:
             mine[i] += v
 
 
+def _namer(bases: tuple, measures: tuple, zeros: dict):
+    """values (in `bases`' order) → {measure: value}: _named, or where every measure is a base
+    one (the page's default) a plain pick — a report builds it for every cell."""
+    if any(name not in bases for name in measures):
+        return lambda values: _named(values, bases, measures, zeros)
+    picks = [(name, bases.index(name), zeros[name]) for name in measures]
+    return lambda values: {name: values[i] + zero for name, i, zero in picks}
+
+
 def _named(values: list, bases: tuple, measures: tuple, zeros: dict) -> dict:
     got = dict(zip(bases, values, strict=True))
     out = {}
@@ -196,6 +205,59 @@ def _previous_period(start: datetime.date, end: datetime.date) -> tuple[datetime
     return start - datetime.timedelta(days=days), start - datetime.timedelta(days=1)
 
 
+def _sums_from_totals(dimension: Dimension, ranges: list, bases: tuple):
+    """(key, *sums) per member from the monthly totals: each base measure summed over each of
+    `ranges` (whole months) — range by range, the bases in order; whole units on SQLite, as
+    exact_sum gives them. The months are asked for by name (one index probe each, of the index
+    that holds the default measure: no table reads for the page's report)."""
+    months = sorted({month for first, last in ranges for month in month_starts(first, last)})
+
+    def measure(name, first, last):
+        within = Q(month__gte=first.replace(day=1), month__lte=last)
+        if name == "orders":
+            return Sum("orders", filter=within)
+        return exact_sum(name, places=_places(name), filter=within)
+
+    aggregates = {
+        f"m{i}_{name}": measure(name, first, last) for i, (first, last) in enumerate(ranges) for name in bases
+    }
+    return (
+        SalesTotal.objects.filter(dimension=dimension.value, month__in=months)
+        .values("key")
+        .annotate(**aggregates)
+        .order_by()
+        .values_list("key", *aggregates)
+    )
+
+
+def _sums_from_facts(user, column: str, ranges: list, bases: tuple):
+    """(key, *sums) per member of the facts `user` may see, in _sums_from_totals' layout:
+    conditional sums, one per base measure and range, grouped by member in the database.
+    `ranges`: the range's months, then the year before and the period before."""
+
+    def within(first, last):
+        return Q(day__gte=first, day__lte=last)
+
+    def measure(name, condition):
+        if name == "orders":
+            return _orders_count(condition)
+        fact_column, kind = _FACT_MEASURES[name]
+        return exact_sum(fact_column, places=_places(name), filter=Q(kind=kind) & condition)
+
+    spans = [within(*span) for span in ranges]
+    aggregates = {f"m{i}_{name}": measure(name, span) for i, span in enumerate(spans) for name in bases}
+    # the range itself (its months' spans run from its start to its end), the year before and
+    # the period before
+    return (
+        visible(SalesFact.objects, user)
+        .filter(within(ranges[0][0], ranges[-3][1]) | spans[-2] | spans[-1])
+        .values(column)
+        .annotate(**aggregates)
+        .order_by()
+        .values_list(column, *aggregates)
+    )
+
+
 def sales_report(
     user,
     *,
@@ -229,55 +291,29 @@ def sales_report(
     whole_months = start.day == 1 and (end + datetime.timedelta(days=1)).day == 1
     from_totals = whole_months and scope_filter(SalesFact, user) is None and use_totals is not False
     # One row per member: each base measure summed per month of the range, and over the year
-    # before and the period before (conditional sums: the database adds the months up).
+    # before and the period before.
+    ranges = [(max(month, start), min(month_range(month.year, month.month)[1], end)) for month in months]
+    ranges += [year_before, period_before]
     if from_totals:
-        qs = SalesTotal.objects.filter(dimension=dimension.value)
-        key_column = "key"
-
-        def within(first, last):
-            return Q(month__gte=first.replace(day=1), month__lte=last)
-
-        def measure(name, condition):
-            if name == "orders":
-                return Sum("orders", filter=condition)
-            return exact_sum(name, places=_places(name), filter=condition)
+        rows = _sums_from_totals(dimension, ranges, bases)
     else:
-        qs = visible(SalesFact.objects, user)
-        key_column = column
-
-        def within(first, last):
-            return Q(day__gte=first, day__lte=last)
-
-        def measure(name, condition):
-            if name == "orders":
-                return _orders_count(condition)
-            fact_column, kind = _FACT_MEASURES[name]
-            return exact_sum(fact_column, places=_places(name), filter=Q(kind=kind) & condition)
-
-    spans = [within(max(month, start), min(month_range(month.year, month.month)[1], end)) for month in months]
-    spans += [within(*year_before), within(*period_before)]
-    aggregates = {f"m{i}_{name}": measure(name, span) for i, span in enumerate(spans) for name in bases}
-    rows = (
-        qs.filter(within(start, end) | within(*year_before) | within(*period_before))
-        .values(key_column)
-        .annotate(**aggregates)
-        .order_by()
-        .values_list(key_column, *aggregates)
-    )
+        rows = _sums_from_facts(user, column, ranges, bases)
     # SQLite's exact sums are whole cents (thousandths): back to decimals
     sqlite = connection.vendor == "sqlite"
-    units = [None if name == "orders" else Decimal(1).scaleb(-_places(name)) for name in bases] * len(spans)
+    units = [None if name == "orders" else Decimal(1).scaleb(-_places(name)) for name in bases] * len(ranges)
     width = len(bases)
     zeros = _empty()
+    named = _namer(bases, measures, zeros)
     report_rows = []
     total, total_year, total_period = _Sums(width), _Sums(width), _Sums(width)
     for key, *values in rows:
         if sqlite:
             values = [
-                v if unit is None or v is None else Decimal(v) * unit
+                0 if not v else v if unit is None else Decimal(v) * unit
                 for v, unit in zip(values, units, strict=True)
             ]
-        values = [v or 0 for v in values]
+        else:
+            values = [v or 0 for v in values]
         if not any(values):  # facts that add up to nothing (the totals keep no such row)
             continue
         row_total = _Sums(width)
@@ -286,7 +322,7 @@ def sales_report(
             part = values[i * width : (i + 1) * width]
             if any(part):
                 row_total.add(part)
-                by_month[month] = _named(part, bases, measures, zeros)
+                by_month[month] = named(part)
         year, period = values[-2 * width : -width], values[-width:]
         total.add(row_total.values)
         total_year.add(year)
@@ -295,9 +331,9 @@ def sales_report(
             ReportRow(
                 key="" if key is None else str(key),
                 months=by_month,
-                total=_named(row_total.values, bases, measures, zeros),
-                previous_year=_named(year, bases, measures, zeros),
-                previous_period=_named(period, bases, measures, zeros),
+                total=named(row_total.values),
+                previous_year=named(year),
+                previous_period=named(period),
             )
         )
     report_rows.sort(key=lambda r: (-r.total[measures[0]], r.key))
