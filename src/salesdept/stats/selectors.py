@@ -236,10 +236,10 @@ def _sums_from_totals(dimension: Dimension, ranges: list, bases: tuple):
         return cursor.fetchall()
 
 
-def _sums_from_facts(user, column: str, ranges: list, bases: tuple):
+def _sums_from_facts(user, column: str, start, end, ranges: list, bases: tuple):
     """(key, *sums) per member of the facts `user` may see, in _sums_from_totals' layout:
     conditional sums, one per base measure and range, grouped by member in the database.
-    `ranges`: the range's months, then the year before and the period before."""
+    `ranges`: [start, end]'s months, then the year before and the period before."""
 
     def within(first, last):
         return Q(day__gte=first, day__lte=last)
@@ -252,11 +252,9 @@ def _sums_from_facts(user, column: str, ranges: list, bases: tuple):
 
     spans = [within(*span) for span in ranges]
     aggregates = {f"m{i}_{name}": measure(name, span) for i, span in enumerate(spans) for name in bases}
-    # the range itself (its months' spans run from its start to its end), the year before and
-    # the period before
     return (
         visible(SalesFact.objects, user)
-        .filter(within(ranges[0][0], ranges[-3][1]) | spans[-2] | spans[-1])
+        .filter(within(start, end) | spans[-2] | spans[-1])  # + the year and the period before
         .values(column)
         .annotate(**aggregates)
         .order_by()
@@ -303,7 +301,7 @@ def sales_report(
     if from_totals:
         rows = _sums_from_totals(dimension, ranges, bases)
     else:
-        rows = _sums_from_facts(user, column, ranges, bases)
+        rows = _sums_from_facts(user, column, start, end, ranges, bases)
     # SQLite's exact sums are whole cents (thousandths): back to decimals
     sqlite = connection.vendor == "sqlite"
     units = [None if name == "orders" else Decimal(1).scaleb(-_places(name)) for name in bases] * len(ranges)
