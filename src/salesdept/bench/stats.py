@@ -236,7 +236,7 @@ def _keys(**members) -> list[tuple[str, str]]:
 class _GeneratedTotals:
     """The monthly totals of the generated facts, added up while they are made: what
     sum_totals() would get from them, without the database sorting 3,000,000 facts once per
-    dimension (most of the seeding's time). Whole cents and units, as integers; an order counts
+    dimension (some 40 % of the seeding's time). Whole cents and units, as integers; an order counts
     once per member it touches (a product or category once however many of its lines)."""
 
     # measure → index in a cell's list, in TOTAL_MEASURES' order
